@@ -1,0 +1,106 @@
+/**
+ * The composition root: opens the database, runs the migrations, builds the platform services
+ * and mounts every module's routes. The CLI, the tests and the benchmarks all start Kosh here.
+ */
+import { readFileSync } from 'node:fs';
+import { accountRoutes, accountsMigrations } from './modules/accounts/index.js';
+import { identityMigrations, identityRoutes, sessionValidator } from './modules/identity/index.js';
+import { ledgerMigrations, ledgerRoutes } from './modules/ledger/index.js';
+import { paymentRoutes, paymentsMigrations } from './modules/payments/index.js';
+import type { Config } from './platform/config.js';
+import type { AppContext } from './platform/context.js';
+import { openDatabase, type Database } from './platform/db/database.js';
+import { mergeMigrations, migrateToLatest } from './platform/db/migrate.js';
+import { platformMigrations } from './platform/db/platform-migrations.js';
+import { createTransactor } from './platform/db/transaction.js';
+import { createIdempotentExecutor } from './platform/http/idempotency.js';
+import { buildServer, type Api } from './platform/http/server.js';
+import { createTokenService } from './platform/http/tokens.js';
+import { createMetrics } from './platform/metrics.js';
+import { loadSecrets } from './platform/secrets.js';
+
+export const migrations = mergeMigrations(platformMigrations, identityMigrations, ledgerMigrations, accountsMigrations, paymentsMigrations);
+
+export const version: string = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+export interface KoshApp {
+  readonly http: Api;
+  readonly context: AppContext;
+  close(): Promise<void>;
+}
+
+export interface CreateAppOptions {
+  readonly config: Config;
+  /** An open database; by default one is opened from the configuration. */
+  readonly database?: Database;
+  /** Fastify logger options, or false for none. */
+  readonly logger?: boolean | object;
+  /** Keep signing secrets in memory only (tests). */
+  readonly ephemeralSecrets?: boolean;
+  readonly now?: () => Date;
+}
+
+export async function openConfiguredDatabase(config: Config): Promise<Database> {
+  return openDatabase({
+    databaseUrl: config.DATABASE_URL,
+    dataDir: config.dataDir,
+    poolMax: config.DATABASE_POOL_MAX,
+    statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
+  });
+}
+
+export async function createContext(options: CreateAppOptions & { database: Database }): Promise<AppContext> {
+  const { config, database } = options;
+  await migrateToLatest(database.db, migrations);
+  const metrics = createMetrics({ poolStats: () => database.poolStats() });
+  const transact = createTransactor(database.db, (sqlstate) => metrics.transactionRetries.inc({ sqlstate }));
+  const secrets = loadSecrets({ dataDir: config.dataDir, jwtSecret: config.JWT_SECRET, ephemeral: options.ephemeralSecrets === true });
+  return {
+    config,
+    database,
+    db: database.db,
+    transact,
+    executeCommand: createIdempotentExecutor({ transact, ttlHours: config.IDEMPOTENCY_TTL_HOURS }),
+    metrics,
+    tokens: createTokenService({
+      key: secrets.jwt,
+      issuer: config.JWT_ISSUER,
+      audience: config.JWT_AUDIENCE,
+      accessTokenTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
+    }),
+    migrations,
+    now: options.now ?? (() => new Date()),
+  };
+}
+
+export async function createApp(options: CreateAppOptions): Promise<KoshApp> {
+  const database = options.database ?? (await openConfiguredDatabase(options.config));
+  try {
+    const context = await createContext({ ...options, database });
+    const http = await buildServer({
+      context,
+      routes: [identityRoutes, accountRoutes, paymentRoutes, ledgerRoutes],
+      sessionIsValid: sessionValidator(context),
+      logger: options.logger ?? true,
+      version,
+    });
+    await http.ready();
+    let closed = false;
+    return {
+      http,
+      context,
+      async close() {
+        if (closed) return;
+        closed = true;
+        try {
+          await http.close();
+        } finally {
+          await database.close();
+        }
+      },
+    };
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+}

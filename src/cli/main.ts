@@ -1,0 +1,121 @@
+/**
+ * The `kosh` command: serve, migrate, seed, verify.
+ */
+import { parseArgs } from 'node:util';
+import { createApp, createContext, openConfiguredDatabase, version } from '../app.js';
+import { checkIntegrity } from '../modules/ledger/index.js';
+import { ConfigError, loadConfig, type Config } from '../platform/config.js';
+import { DataDirLockedError } from '../platform/db/data-dir-lock.js';
+import { purgeExpiredIdempotencyKeys } from '../platform/http/idempotency.js';
+import { DEMO_PASSWORD, seedDemoData } from './seed.js';
+
+const HELP = `kosh ${version}: an open-source digital bank
+
+Usage: kosh <command>
+
+Commands:
+  serve     Start the API and documentation (migrates; seeds an empty database with demo data)
+  migrate   Apply pending database migrations
+  seed      Load the demo data into an empty database
+  verify    Check the books: prints one line per problem, exits 1 when there is any
+  help      Show this help
+
+Configuration comes from the environment; see .env.example.`;
+
+async function withContext<T>(config: Config, work: (context: Awaited<ReturnType<typeof createContext>>) => Promise<T>): Promise<T> {
+  const database = await openConfiguredDatabase(config);
+  try {
+    return await work(await createContext({ config, database }));
+  } finally {
+    await database.close();
+  }
+}
+
+async function serve(config: Config): Promise<void> {
+  const app = await createApp({ config });
+  const log = app.http.log;
+  if (config.SEED_ON_EMPTY && (await seedDemoData(app.context))) {
+    log.info(`Loaded demo data: customers arjun, priya, rahul; staff admin, auditor; password "${DEMO_PASSWORD}".`);
+  }
+  const purge = setInterval(() => {
+    purgeExpiredIdempotencyKeys(app.context.transact).catch((error: unknown) => log.warn({ err: error }, 'idempotency purge failed'));
+  }, 3_600_000);
+  purge.unref();
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) {
+      log.warn(`${signal} again: exiting now`);
+      process.exit(1);
+    }
+    stopping = true;
+    log.info(`${signal}: shutting down`);
+    clearInterval(purge);
+    app.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        log.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+
+  await app.http.listen({ port: config.PORT, host: config.HOST });
+  const database = config.DATABASE_URL === undefined ? `PGlite in ${config.dataDir}` : 'PostgreSQL';
+  log.info(`Kosh ${version} on http://${config.HOST}:${config.PORT} (API /api/v1, docs /docs, ReDoc /redoc) using ${database}`);
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { positionals } = parseArgs({ args: argv, allowPositionals: true, strict: false });
+  const command = positionals[0] ?? 'serve';
+  if (command === 'help' || argv.includes('--help') || argv.includes('-h')) {
+    console.log(HELP);
+    return 0;
+  }
+  const config = loadConfig();
+  switch (command) {
+    case 'serve':
+      await serve(config);
+      return -1;
+    case 'migrate':
+      await withContext(config, async () => undefined);
+      console.log('Database is up to date.');
+      return 0;
+    case 'seed':
+      return withContext(config, async (context) => {
+        const seeded = await seedDemoData(context);
+        console.log(seeded ? `Loaded the demo data (password "${DEMO_PASSWORD}").` : 'The database already has users; nothing loaded.');
+        return 0;
+      });
+    case 'verify':
+      return withContext(config, async (context) => {
+        const problems = await checkIntegrity(context.db);
+        if (problems.length === 0) {
+          console.log('The books are right: no integrity problems.');
+          return 0;
+        }
+        for (const problem of problems) console.log(`${problem.problem}\t${problem.subjectId}\t${problem.detail}`);
+        console.log(`${problems.length} integrity problem(s).`);
+        return 1;
+      });
+    default:
+      console.error(`Unknown command "${command}".\n\n${HELP}`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exit(code);
+  },
+  (error: unknown) => {
+    if (error instanceof ConfigError || error instanceof DataDirLockedError) {
+      console.error(error.message);
+      process.exit(2);
+    }
+    console.error(error);
+    process.exit(1);
+  },
+);

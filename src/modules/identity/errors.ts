@@ -1,0 +1,16 @@
+import { DomainError, conflict, validationError } from '../../core/errors.js';
+
+export const identityErrors = {
+  usernameTaken: () => conflict('username_taken', 'This username is already registered.'),
+  emailTaken: () => conflict('email_taken', 'This email address is already registered.'),
+  invalidUsername: () =>
+    validationError('invalid_username', 'username must be 3 to 32 characters: letters, digits, ".", "_" or "-", starting with a letter or digit.', 'username'),
+  invalidEmail: () => validationError('invalid_email', 'email is not a valid email address.', 'email'),
+  invalidPhone: () =>
+    validationError('invalid_phone', 'phone must be an Indian mobile number (10 digits starting with 6 to 9) or an international number in E.164 form.', 'phone'),
+  invalidDateOfBirth: () => validationError('invalid_date_of_birth', 'date_of_birth must be a past date in YYYY-MM-DD form.', 'date_of_birth'),
+  invalidCredentials: () =>
+    new DomainError({ code: 'invalid_credentials', kind: 'unauthenticated', message: 'The username or password is incorrect.' }),
+  invalidRefreshToken: () =>
+    new DomainError({ code: 'invalid_refresh_token', kind: 'unauthenticated', message: 'The refresh token is invalid, expired or already used.' }),
+};

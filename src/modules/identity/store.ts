@@ -1,0 +1,160 @@
+/** SQL of the identity module: users and sessions. */
+import { sql } from 'kysely';
+import type { Role } from '../../core/roles.js';
+import type { Db } from '../../platform/db/database.js';
+import type { Tx } from '../../platform/db/transaction.js';
+
+type Executor = Db | Tx;
+
+export type UserStatus = 'active' | 'blocked';
+export type KycStatus = 'pending' | 'verified' | 'rejected';
+
+export interface User {
+  readonly id: string;
+  readonly username: string;
+  readonly email: string;
+  readonly fullName: string;
+  readonly phone: string | null;
+  readonly dateOfBirth: string | null;
+  readonly role: Role;
+  readonly status: UserStatus;
+  readonly kycStatus: KycStatus;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+}
+
+export interface UserWithCredentials extends User {
+  readonly passwordHash: string;
+}
+
+interface UserRow {
+  id: string;
+  username: string;
+  email: string;
+  full_name: string;
+  phone: string | null;
+  date_of_birth: string | null;
+  password_hash: string;
+  role: Role;
+  status: UserStatus;
+  kyc_status: KycStatus;
+  created_at: Date;
+  updated_at: Date;
+}
+
+const USER_COLUMNS = sql`id, username, email, full_name, phone, to_char(date_of_birth, 'YYYY-MM-DD') as date_of_birth,
+  password_hash, role, status, kyc_status, created_at, updated_at`;
+
+function toUser(row: UserRow): UserWithCredentials {
+  return {
+    id: row.id,
+    username: row.username,
+    email: row.email,
+    fullName: row.full_name,
+    phone: row.phone,
+    dateOfBirth: row.date_of_birth,
+    role: row.role,
+    status: row.status,
+    kycStatus: row.kyc_status,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    passwordHash: row.password_hash,
+  };
+}
+
+export function withoutCredentials(user: UserWithCredentials): User {
+  const { passwordHash: _passwordHash, ...rest } = user;
+  return rest;
+}
+
+/** Inserts a user; returns undefined when the username or email is taken. */
+export async function insertUser(
+  executor: Executor,
+  user: {
+    id: string;
+    username: string;
+    email: string;
+    fullName: string;
+    phone: string | null;
+    dateOfBirth: string | null;
+    passwordHash: string;
+    role: Role;
+  },
+): Promise<UserWithCredentials | undefined> {
+  const result = await sql<UserRow>`
+    insert into users (id, username, email, full_name, phone, date_of_birth, password_hash, role)
+    values (${user.id}, ${user.username}, ${user.email}, ${user.fullName}, ${user.phone}, ${user.dateOfBirth}::date,
+            ${user.passwordHash}, ${user.role})
+    on conflict do nothing
+    returning ${USER_COLUMNS}`.execute(executor);
+  const row = result.rows[0];
+  return row === undefined ? undefined : toUser(row);
+}
+
+export async function findUserByLogin(executor: Executor, login: string): Promise<UserWithCredentials | undefined> {
+  const result = await sql<UserRow>`
+    select ${USER_COLUMNS} from users where username = ${login} or email = ${login} limit 1`.execute(executor);
+  const row = result.rows[0];
+  return row === undefined ? undefined : toUser(row);
+}
+
+export async function findUserById(executor: Executor, id: string): Promise<UserWithCredentials | undefined> {
+  const result = await sql<UserRow>`select ${USER_COLUMNS} from users where id = ${id}`.execute(executor);
+  const row = result.rows[0];
+  return row === undefined ? undefined : toUser(row);
+}
+
+export async function usernameOrEmailTaken(executor: Executor, username: string, email: string): Promise<'username' | 'email' | undefined> {
+  const result = await sql<{ username: string; email: string }>`
+    select username, email from users where username = ${username} or email = ${email} limit 2`.execute(executor);
+  if (result.rows.some((row) => row.username === username)) return 'username';
+  if (result.rows.some((row) => row.email === email)) return 'email';
+  return undefined;
+}
+
+export async function countUsers(executor: Executor): Promise<number> {
+  const result = await sql<{ count: bigint }>`select count(*)::int8 as count from users`.execute(executor);
+  return Number(result.rows[0]?.count ?? 0n);
+}
+
+export interface SessionRecord {
+  readonly id: string;
+  readonly userId: string;
+}
+
+export async function insertSession(
+  executor: Executor,
+  session: { id: string; userId: string; refreshTokenHash: string; userAgent: string | null; ip: string | null; ttlSeconds: number },
+): Promise<void> {
+  await sql`
+    insert into sessions (id, user_id, refresh_token_hash, user_agent, ip, expires_at)
+    values (${session.id}, ${session.userId}, ${session.refreshTokenHash}, ${session.userAgent}, ${session.ip},
+            now() + make_interval(secs => ${session.ttlSeconds}))`.execute(executor);
+}
+
+/** Replaces the refresh token of a live session; returns the session, or undefined if none matched. */
+export async function rotateRefreshToken(
+  executor: Executor,
+  options: { currentHash: string; nextHash: string },
+): Promise<SessionRecord | undefined> {
+  const result = await sql<{ id: string; user_id: string }>`
+    update sessions set refresh_token_hash = ${options.nextHash}, last_used_at = now()
+     where refresh_token_hash = ${options.currentHash} and revoked_at is null and expires_at > now()
+    returning id, user_id`.execute(executor);
+  const row = result.rows[0];
+  return row === undefined ? undefined : { id: row.id, userId: row.user_id };
+}
+
+export async function revokeSession(executor: Executor, options: { sessionId: string; userId: string }): Promise<void> {
+  await sql`update sessions set revoked_at = now()
+             where id = ${options.sessionId} and user_id = ${options.userId} and revoked_at is null`.execute(executor);
+}
+
+/** Whether the session is live and still belongs to an active user with the given role. */
+export async function sessionIsLive(executor: Executor, options: { sessionId: string; userId: string; role: Role }): Promise<boolean> {
+  const result = await sql<{ ok: number }>`
+    select 1 as ok from sessions s join users u on u.id = s.user_id
+     where s.id = ${options.sessionId} and s.user_id = ${options.userId} and s.revoked_at is null
+       and s.expires_at > now() and u.status = 'active' and u.role = ${options.role}`.execute(executor);
+  return result.rows.length > 0;
+}

@@ -1,0 +1,46 @@
+import { sql, type Migration } from 'kysely';
+
+const transfersAndBeneficiaries: Migration = {
+  async up(db) {
+    await sql`
+      create table transfers (
+        id uuid primary key,
+        seq bigint generated always as identity unique,
+        kind text not null check (kind in ('deposit', 'withdrawal', 'transfer', 'reversal')),
+        status text not null default 'posted' check (status in ('posted', 'reversed')),
+        from_account_id uuid references accounts (id),
+        to_account_id uuid references accounts (id),
+        amount_minor bigint not null check (amount_minor > 0),
+        currency char(3) not null,
+        description text check (char_length(description) <= 200),
+        entry_id uuid not null unique references journal_entries (id),
+        reversal_of uuid unique references transfers (id),
+        reason text check (char_length(reason) <= 500),
+        initiated_by uuid not null references users (id),
+        created_at timestamptz not null default now(),
+        check (from_account_id is not null or to_account_id is not null)
+      );
+      create index transfers_from_created on transfers (from_account_id, created_at);
+      create index transfers_from_seq on transfers (from_account_id, seq);
+      create index transfers_to_seq on transfers (to_account_id, seq);
+
+      create table beneficiaries (
+        id uuid primary key,
+        seq bigint generated always as identity unique,
+        owner_id uuid not null references users (id),
+        account_id uuid not null references accounts (id),
+        name text not null check (char_length(name) between 1 and 100),
+        nickname text check (char_length(nickname) between 1 and 50),
+        created_at timestamptz not null default now(),
+        unique (owner_id, account_id)
+      );
+    `.execute(db);
+  },
+  async down(db) {
+    await sql`drop table beneficiaries; drop table transfers;`.execute(db);
+  },
+};
+
+export const paymentsMigrations = {
+  '2026-11-21-0400-payments-transfers-beneficiaries': transfersAndBeneficiaries,
+} as const;

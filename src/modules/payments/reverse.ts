@@ -1,0 +1,41 @@
+import { reversalPostings } from '../../core/ledger.js';
+import type { AppContext } from '../../platform/context.js';
+import type { Tx } from '../../platform/db/transaction.js';
+import type { Principal } from '../../platform/http/auth.js';
+import { isUuid } from '../../platform/ids.js';
+import { entryPostings } from '../ledger/index.js';
+import { paymentErrors } from './errors.js';
+import { postMovement } from './post-movement.js';
+import { lockTransfer, markReversed, type TransferRecord } from './store.js';
+
+/**
+ * Reverses a posted movement (admins): a new journal entry mirrors the original's postings; the
+ * original entry stays as it was and the transaction is marked reversed. A second reversal is
+ * refused. Errors: transfer_not_found (404), not_reversible (422), already_reversed,
+ * account_frozen, account_closed (409), insufficient_funds (402) when the money has been spent.
+ */
+export async function reverseTransfer(
+  context: AppContext,
+  tx: Tx,
+  principal: Principal,
+  input: { transferId: string; reason: string },
+): Promise<TransferRecord> {
+  const original = isUuid(input.transferId) ? await lockTransfer(tx, input.transferId) : undefined;
+  if (original === undefined) throw paymentErrors.transferNotFound();
+  if (original.kind === 'reversal') throw paymentErrors.notReversible();
+  if (original.status === 'reversed') throw paymentErrors.alreadyReversed();
+  const postings = reversalPostings(await entryPostings(tx, original.entryId));
+  const reversal = await postMovement(context, tx, {
+    kind: 'reversal',
+    fromAccountId: original.toAccountId,
+    toAccountId: original.fromAccountId,
+    amountMinor: original.amountMinor,
+    currency: original.currency,
+    description: `Reversal of ${original.kind} ${original.id}`,
+    initiatedBy: principal.userId,
+    postings,
+    reversal: { transferId: original.id, entryId: original.entryId, reason: input.reason.trim() },
+  });
+  await markReversed(tx, original.id);
+  return reversal;
+}

@@ -1,0 +1,64 @@
+/**
+ * Configuration from the environment. Every variable is documented in .env.example with a safe
+ * default; a value that cannot be parsed stops the process at start with a message naming it.
+ */
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { isValidTimeZone } from '../core/time.js';
+
+const booleanish = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((value) => value === 'true' || value === '1' || value === 'yes');
+
+const rupees = z
+  .string()
+  .regex(/^(0|[1-9][0-9]{0,12})(\.[0-9]{1,2})?$/, 'must be a decimal amount such as 100000.00');
+
+const environmentSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(8000),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  DATA_DIR: z.string().min(1).default('./data'),
+  DATABASE_URL: z.string().url().optional(),
+  DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(500).default(20),
+  DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(15_000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  BANK_NAME: z.string().min(1).max(80).default('Kosh Bank'),
+  BANK_TIMEZONE: z.string().default('Asia/Kolkata').refine(isValidTimeZone, 'must be an IANA time zone'),
+  BANK_CURRENCY: z.string().regex(/^[A-Z]{3}$/).default('INR'),
+  JWT_SECRET: z.string().min(32).optional(),
+  JWT_ISSUER: z.string().min(1).default('kosh'),
+  JWT_AUDIENCE: z.string().min(1).default('kosh-api'),
+  ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(86_400).default(900),
+  REFRESH_TOKEN_TTL_SECONDS: z.coerce.number().int().min(300).max(90 * 86_400).default(30 * 86_400),
+  DAILY_LIMIT_SAVINGS: rupees.default('200000.00'),
+  DAILY_LIMIT_CHECKING: rupees.default('500000.00'),
+  DAILY_LIMIT_WALLET: rupees.default('50000.00'),
+  BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(10 * 1024 * 1024).default(64 * 1024),
+  IDEMPOTENCY_TTL_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(24),
+  SEED_ON_EMPTY: booleanish.default(true),
+  TRUST_PROXY: booleanish.default(false),
+});
+
+export type Environment = z.infer<typeof environmentSchema>;
+
+export interface Config extends Environment {
+  /** Absolute path of DATA_DIR. */
+  readonly dataDir: string;
+}
+
+export class ConfigError extends Error {}
+
+export function loadConfig(environment: NodeJS.ProcessEnv = process.env, overrides: Partial<Environment> = {}): Config {
+  // Empty strings in .env files mean "unset".
+  const cleaned = Object.fromEntries(
+    Object.entries(environment).filter(([, value]) => value !== undefined && value !== ''),
+  );
+  const parsed = environmentSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
+    throw new ConfigError(`Invalid configuration: ${problems}`);
+  }
+  const merged = { ...parsed.data, ...overrides };
+  return { ...merged, dataDir: resolve(merged.DATA_DIR) };
+}

@@ -1,0 +1,24 @@
+/**
+ * What every module receives from the platform: configuration, the database, transactions with
+ * bounded retry, idempotent command execution, metrics, token signing and the clock.
+ */
+import type { Config } from './config.js';
+import type { Database, Db } from './db/database.js';
+import type { Migrations } from './db/migrate.js';
+import type { Transactor } from './db/transaction.js';
+import type { IdempotentExecutor } from './http/idempotency.js';
+import type { TokenService } from './http/tokens.js';
+import type { Metrics } from './metrics.js';
+
+export interface AppContext {
+  readonly config: Config;
+  readonly database: Database;
+  readonly db: Db;
+  readonly transact: Transactor;
+  readonly executeCommand: IdempotentExecutor;
+  readonly metrics: Metrics;
+  readonly tokens: TokenService;
+  readonly migrations: Migrations;
+  /** The current time; one place so that tests can reason about bank days. */
+  now(): Date;
+}

@@ -1,0 +1,102 @@
+/**
+ * Opens the database: PGlite under the data directory by default, or a PostgreSQL server when
+ * DATABASE_URL is set. Both speak the same SQL through Kysely, and both return `int8` as `bigint`.
+ */
+import { join } from 'node:path';
+import { PGlite, types as pgliteTypes } from '@electric-sql/pglite';
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import pg from 'pg';
+import { PGliteDialect } from './pglite-dialect.js';
+import { lockDataDir, type DataDirLock } from './data-dir-lock.js';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Db = Kysely<any>;
+
+export type DatabaseKind = 'pglite' | 'postgres';
+
+export interface PoolStats {
+  readonly total: number;
+  readonly idle: number;
+  readonly waiting: number;
+}
+
+export interface Database {
+  readonly db: Db;
+  readonly kind: DatabaseKind;
+  poolStats(): PoolStats;
+  close(): Promise<void>;
+}
+
+export interface OpenDatabaseOptions {
+  /** A PostgreSQL URL; when absent, PGlite is used. */
+  readonly databaseUrl?: string | undefined;
+  /** Where PGlite keeps its files; `memory://` keeps them in memory (tests). */
+  readonly dataDir: string;
+  readonly poolMax?: number;
+  readonly statementTimeoutMs?: number;
+  /** Lock the data directory against a second process (default true for a file-backed PGlite). */
+  readonly lockDataDir?: boolean;
+}
+
+const INT8_OID = 20;
+
+export async function openDatabase(options: OpenDatabaseOptions): Promise<Database> {
+  if (options.databaseUrl !== undefined) return openPostgres(options.databaseUrl, options);
+  return openPGlite(options);
+}
+
+async function openPostgres(databaseUrl: string, options: OpenDatabaseOptions): Promise<Database> {
+  const pool = new pg.Pool({
+    connectionString: databaseUrl,
+    max: options.poolMax ?? 20,
+    application_name: 'kosh',
+    statement_timeout: options.statementTimeoutMs ?? 15_000,
+    idle_in_transaction_session_timeout: 60_000,
+    connectionTimeoutMillis: 10_000,
+    // Per-pool type parsers, so nothing global is changed: int8 becomes bigint.
+    types: {
+      getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+        oid === INT8_OID ? (value: string) => BigInt(value) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+    },
+  });
+  // A connection that dies while idle (the server restarted) must not crash the process.
+  pool.on('error', () => undefined);
+  const db = new Kysely({ dialect: new PostgresDialect({ pool }) });
+  await sql`select 1`.execute(db);
+  return {
+    db,
+    kind: 'postgres',
+    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
+    close: async () => {
+      await db.destroy();
+    },
+  };
+}
+
+async function openPGlite(options: OpenDatabaseOptions): Promise<Database> {
+  const inMemory = options.dataDir.startsWith('memory://');
+  let lock: DataDirLock | undefined;
+  if (!inMemory && options.lockDataDir !== false) lock = lockDataDir(options.dataDir);
+  try {
+    const client = await PGlite.create(inMemory ? options.dataDir : join(options.dataDir, 'pglite'), {
+      parsers: { [pgliteTypes.INT8]: (value: string) => BigInt(value) },
+    });
+    const dialect = new PGliteDialect(client);
+    const db = new Kysely({ dialect });
+    return {
+      db,
+      kind: 'pglite',
+      poolStats: () => ({ total: 1, idle: 1, waiting: dialect.waiting }),
+      close: async () => {
+        try {
+          await db.destroy();
+        } finally {
+          lock?.release();
+        }
+      },
+    };
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
+}

@@ -1,0 +1,40 @@
+/**
+ * Migrations. Each module owns the migrations of its own tables and exports them from its index;
+ * the application gathers them into one list ordered by name (names start with a date and a
+ * sequence number) and Kysely's Migrator applies the missing ones, under its own lock, at start and
+ * with `kosh migrate`.
+ */
+import { Migrator, type Migration } from 'kysely';
+import type { Db } from './database.js';
+
+export type Migrations = Readonly<Record<string, Migration>>;
+
+export function mergeMigrations(...groups: Migrations[]): Migrations {
+  const merged: Record<string, Migration> = {};
+  for (const group of groups) {
+    for (const [name, migration] of Object.entries(group)) {
+      if (name in merged) throw new Error(`duplicate migration name ${name}`);
+      merged[name] = migration;
+    }
+  }
+  return merged;
+}
+
+export async function migrateToLatest(db: Db, migrations: Migrations): Promise<string[]> {
+  const migrator = new Migrator({ db, provider: { getMigrations: async () => ({ ...migrations }) } });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error !== undefined) {
+    const failed = results?.find((result) => result.status === 'Error');
+    throw new Error(`Migration ${failed?.migrationName ?? '(unknown)'} failed: ${String((error as Error).message ?? error)}`, {
+      cause: error,
+    });
+  }
+  return (results ?? []).filter((result) => result.status === 'Success').map((result) => result.migrationName);
+}
+
+/** Names of the known migrations that have not been applied (empty when the schema is current). */
+export async function pendingMigrations(db: Db, migrations: Migrations): Promise<string[]> {
+  const migrator = new Migrator({ db, provider: { getMigrations: async () => ({ ...migrations }) } });
+  const applied = await migrator.getMigrations();
+  return applied.filter((migration) => migration.executedAt === undefined).map((migration) => migration.name);
+}

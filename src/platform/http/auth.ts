@@ -1,0 +1,57 @@
+/**
+ * Authentication and role checks for routes. A bearer token, when present, is verified once per
+ * request; routes then declare which roles may call them. Object-level checks (whose account is
+ * this?) belong to the use cases, which answer 404 for other customers' objects.
+ */
+import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
+import { DomainError } from '../../core/errors.js';
+import type { Role } from '../../core/roles.js';
+import type { AccessClaims, TokenService } from './tokens.js';
+
+export type Principal = AccessClaims;
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal: Principal | undefined;
+  }
+}
+
+export const unauthenticated = () =>
+  new DomainError({ code: 'unauthenticated', kind: 'unauthenticated', message: 'Sign in first: send a valid bearer access token.' });
+
+/** Checks that a session is still valid (not revoked); supplied by the identity module. */
+export type SessionValidator = (claims: AccessClaims) => Promise<boolean>;
+
+export function authenticationHook(tokens: TokenService, sessionIsValid: SessionValidator) {
+  return async function authenticate(request: FastifyRequest): Promise<void> {
+    request.principal = undefined;
+    const header = request.headers.authorization;
+    if (header === undefined) return;
+    const match = /^Bearer ([A-Za-z0-9\-_.]{1,4096})$/.exec(header);
+    if (match?.[1] === undefined) throw unauthenticated();
+    const claims = await tokens.verifyAccessToken(match[1]);
+    if (claims === undefined || !(await sessionIsValid(claims))) throw unauthenticated();
+    request.principal = claims;
+  };
+}
+
+/** A preHandler that admits signed-in users with one of the roles (any role when none given). */
+export function requireRole(...roles: Role[]): preHandlerAsyncHookHandler {
+  return async function checkRole(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
+    const principal = request.principal;
+    if (principal === undefined) throw unauthenticated();
+    if (roles.length > 0 && !roles.includes(principal.role)) {
+      const readOnly = principal.role === 'auditor' && request.method !== 'GET' && request.method !== 'HEAD';
+      throw new DomainError({
+        code: readOnly ? 'read_only_role' : 'forbidden',
+        kind: 'forbidden',
+        message: readOnly ? 'Auditors have read-only access.' : 'Your role does not allow this action.',
+      });
+    }
+  };
+}
+
+export function principalOf(request: FastifyRequest): Principal {
+  if (request.principal === undefined) throw unauthenticated();
+  return request.principal;
+}

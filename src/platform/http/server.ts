@@ -1,0 +1,192 @@
+/**
+ * The HTTP server: Fastify with Zod validation and serialization, the OpenAPI 3.1 document at
+ * /openapi.json with Swagger UI at /docs and ReDoc at /redoc, /healthz, /readyz, /metrics,
+ * problem+json errors for everything that goes wrong (including unknown routes), a body limit,
+ * request latency metrics and redacted structured logs.
+ */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyInstance, type FastifyBaseLogger, type RawServerDefault } from 'fastify';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import {
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { AppContext } from '../context.js';
+import { pendingMigrations } from '../db/migrate.js';
+import { authenticationHook, type SessionValidator } from './auth.js';
+import { errorHandler, notFoundHandler, problem, sendProblem } from './problem.js';
+import { validationError } from '../../core/errors.js';
+
+export type Api = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, ZodTypeProvider>;
+
+export type RouteModule = (api: Api, context: AppContext) => void;
+
+export const API_PREFIX = '/api/v1';
+
+export const REDACTED_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["idempotency-key"]',
+  'res.headers["set-cookie"]',
+  '*.password',
+  '*.old_password',
+  '*.new_password',
+  '*.pin',
+  '*.otp',
+  '*.access_token',
+  '*.refresh_token',
+  '*.secret',
+  '*.jwt_secret',
+];
+
+export interface ServerOptions {
+  readonly context: AppContext;
+  readonly routes: readonly RouteModule[];
+  readonly sessionIsValid: SessionValidator;
+  readonly logger?: boolean | object;
+  readonly version: string;
+}
+
+const require = createRequire(import.meta.url);
+
+/** The path of the first string (key or value) holding a NUL character, if any. */
+function findNulCharacter(value: unknown, path: string, depth = 0): string | undefined {
+  if (typeof value === 'string') return value.includes('\u0000') ? path : undefined;
+  if (value === null || typeof value !== 'object' || depth > 32) return undefined;
+  for (const [key, item] of Object.entries(value)) {
+    const itemPath = `${path}.${key}`;
+    if (key.includes('\u0000')) return path;
+    const found = findNulCharacter(item, itemPath, depth + 1);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
+function redocPage(): string {
+  return `<!doctype html>
+<html lang="en">
+  <head>
+    <meta charset="utf-8" />
+    <meta name="viewport" content="width=device-width, initial-scale=1" />
+    <title>Kosh API reference</title>
+  </head>
+  <body>
+    <redoc spec-url="/openapi.json"></redoc>
+    <script src="/redoc/redoc.standalone.js"></script>
+  </body>
+</html>`;
+}
+
+export async function buildServer(options: ServerOptions): Promise<Api> {
+  const { context } = options;
+  const app = Fastify({
+    logger:
+      options.logger === false
+        ? false
+        : {
+            level: context.config.LOG_LEVEL,
+            redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+            ...(typeof options.logger === 'object' ? options.logger : {}),
+          },
+    bodyLimit: context.config.BODY_LIMIT_BYTES,
+    trustProxy: context.config.TRUST_PROXY,
+    requestIdHeader: false,
+    genReqId: () => crypto.randomUUID(),
+    ajv: undefined,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler(notFoundHandler);
+
+  // Only JSON bodies are accepted (besides no body at all).
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+    reply.header('x-content-type-options', 'nosniff');
+    reply.header('cache-control', 'no-store');
+    reply.header('referrer-policy', 'no-referrer');
+  });
+  app.addHook('onRequest', authenticationHook(context.tokens, options.sessionIsValid));
+  // PostgreSQL text cannot hold NUL characters; refuse them up front rather than fail in the database.
+  app.addHook('preValidation', async (request) => {
+    for (const [part, value] of [['body', request.body], ['query', request.query], ['params', request.params]] as const) {
+      const field = findNulCharacter(value, part);
+      if (field !== undefined) throw validationError('invalid_characters', `${field} contains a NUL character.`, field);
+    }
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    context.metrics.httpRequestDuration
+      .labels({ method: request.method, route, status_code: String(reply.statusCode) })
+      .observe(reply.elapsedTime / 1000);
+  });
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Kosh API',
+        version: options.version,
+        description:
+          'Kosh, an open-source digital bank. Amounts are decimal strings with exactly the currency\'s decimals. ' +
+          'Errors are RFC 9457 problem+json documents with a stable `code`. Money-moving POSTs accept an `Idempotency-Key` header.',
+      },
+      components: {
+        securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+      },
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs', staticCSP: true });
+
+  app.get('/openapi.json', { schema: { hide: true } }, async (_request, reply) => reply.type('application/json').send(app.swagger()));
+  const redocBundle = readFileSync(require.resolve('redoc/bundles/redoc.standalone.js'));
+  app.get('/redoc', { schema: { hide: true } }, async (_request, reply) => reply.type('text/html; charset=utf-8').send(redocPage()));
+  app.get('/redoc/redoc.standalone.js', { schema: { hide: true } }, async (_request, reply) =>
+    reply.type('application/javascript; charset=utf-8').header('cache-control', 'public, max-age=86400').send(redocBundle),
+  );
+
+  const healthSchema = z.object({ status: z.string() });
+  app.get('/healthz', { schema: { tags: ['operations'], summary: 'Liveness: the process is up', response: { 200: healthSchema } } }, async () => ({
+    status: 'ok',
+  }));
+  app.get(
+    '/readyz',
+    { schema: { tags: ['operations'], summary: 'Readiness: the database is reachable and migrated', response: { 200: healthSchema } } },
+    async (_request, reply) => {
+      try {
+        const pending = await pendingMigrations(context.db, context.migrations);
+        if (pending.length > 0) {
+          return sendProblem(reply, problem({ status: 503, code: 'not_migrated', detail: `Pending migrations: ${pending.join(', ')}.` }), 5);
+        }
+        return { status: 'ready' };
+      } catch {
+        return sendProblem(reply, problem({ status: 503, code: 'database_unreachable', detail: 'The database is not reachable.' }), 5);
+      }
+    },
+  );
+  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) =>
+    reply.type(context.metrics.registry.contentType).send(await context.metrics.registry.metrics()),
+  );
+
+  await app.register(
+    async (api) => {
+      for (const register of options.routes) register(api as Api, context);
+    },
+    { prefix: API_PREFIX },
+  );
+  return app as Api;
+}

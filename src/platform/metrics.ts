@@ -1,0 +1,50 @@
+/**
+ * Prometheus metrics. Each application instance has its own registry (tests run several apps in
+ * one process).
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { PoolStats } from './db/database.js';
+
+export interface Metrics {
+  readonly registry: Registry;
+  readonly httpRequestDuration: Histogram<'method' | 'route' | 'status_code'>;
+  readonly moneyMovements: Counter<'type' | 'outcome'>;
+  readonly transactionRetries: Counter<'sqlstate'>;
+}
+
+export function createMetrics(options: { poolStats: () => PoolStats; defaultMetrics?: boolean }): Metrics {
+  const registry = new Registry();
+  if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'kosh_' });
+  const httpRequestDuration = new Histogram({
+    name: 'kosh_http_request_duration_seconds',
+    help: 'HTTP request latency by route and status.',
+    labelNames: ['method', 'route', 'status_code'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  const moneyMovements = new Counter({
+    name: 'kosh_money_movements_total',
+    help: 'Deposits, withdrawals, transfers and reversals by outcome.',
+    labelNames: ['type', 'outcome'] as const,
+    registers: [registry],
+  });
+  const transactionRetries = new Counter({
+    name: 'kosh_db_transaction_retries_total',
+    help: 'Database transactions retried after a serialization failure or deadlock, by SQLSTATE.',
+    labelNames: ['sqlstate'] as const,
+    registers: [registry],
+  });
+  const poolGauge = (name: string, help: string, pick: (stats: PoolStats) => number) =>
+    new Gauge({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        this.set(pick(options.poolStats()));
+      },
+    });
+  poolGauge('kosh_db_pool_connections', 'Open database connections.', (stats) => stats.total);
+  poolGauge('kosh_db_pool_idle_connections', 'Idle database connections.', (stats) => stats.idle);
+  poolGauge('kosh_db_pool_waiting_requests', 'Requests waiting for a database connection.', (stats) => stats.waiting);
+  return { registry, httpRequestDuration, moneyMovements, transactionRetries };
+}

@@ -1,0 +1,123 @@
+/**
+ * A Kosh instance for tests: PGlite in memory by default, or a fresh database on the test
+ * PostgreSQL server. Requests go through Fastify's inject (no sockets) unless `listen` is set.
+ */
+import { createApp, type KoshApp } from '../../src/app.js';
+import { registerUser } from '../../src/modules/identity/index.js';
+import type { Role } from '../../src/core/roles.js';
+import { loadConfig, type Environment } from '../../src/platform/config.js';
+import { openDatabase } from '../../src/platform/db/database.js';
+import { createTestDatabase } from './postgres.js';
+
+export const TEST_PASSWORD = 'correct horse battery staple';
+
+export interface Reply<T = any> {
+  readonly status: number;
+  readonly body: T;
+  readonly text: string;
+  readonly headers: Record<string, string | number | string[] | undefined>;
+}
+
+export interface RequestOptions {
+  readonly token?: string;
+  readonly body?: unknown;
+  /** Sent as is (for malformed JSON). */
+  readonly rawBody?: string;
+  readonly headers?: Record<string, string>;
+}
+
+export interface Customer {
+  readonly userId: string;
+  readonly username: string;
+  readonly token: string;
+}
+
+export interface TestBank {
+  readonly app: KoshApp;
+  request<T = any>(method: string, url: string, options?: RequestOptions): Promise<Reply<T>>;
+  /** Registers a user (customer unless a role is given) and signs them in. */
+  user(username: string, role?: Role): Promise<Customer>;
+  /** Opens an account for a customer and returns its body. */
+  openAccount(customer: Customer, type?: 'savings' | 'checking' | 'wallet', currency?: string): Promise<any>;
+  deposit(customer: Customer, accountId: string, amount: string): Promise<Reply>;
+  balance(customer: Customer, accountId: string): Promise<string>;
+  integrity(): Promise<unknown[]>;
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** A PostgreSQL server URL: a fresh database is created on it. */
+  readonly postgresUrl?: string;
+  readonly env?: Partial<Record<keyof Environment, string>>;
+  readonly now?: () => Date;
+}
+
+let counter = 0;
+
+export async function startTestBank(options: StartOptions = {}): Promise<TestBank> {
+  const config = loadConfig({ LOG_LEVEL: 'silent', DATA_DIR: 'memory://', NODE_ENV: 'test', ...options.env });
+  const databaseUrl = options.postgresUrl === undefined ? undefined : await createTestDatabase(options.postgresUrl, 'kosh_test');
+  const database = await openDatabase({ databaseUrl, dataDir: 'memory://', poolMax: 40 });
+  const app = await createApp({
+    config: { ...config, DATABASE_URL: databaseUrl },
+    database,
+    logger: false,
+    ephemeralSecrets: true,
+    ...(options.now === undefined ? {} : { now: options.now }),
+  });
+
+  async function request<T = any>(method: string, url: string, requestOptions: RequestOptions = {}): Promise<Reply<T>> {
+    const headers: Record<string, string> = { ...requestOptions.headers };
+    if (requestOptions.token !== undefined) headers.authorization = `Bearer ${requestOptions.token}`;
+    let payload: string | undefined;
+    if (requestOptions.rawBody !== undefined) payload = requestOptions.rawBody;
+    else if (requestOptions.body !== undefined) payload = JSON.stringify(requestOptions.body);
+    if (payload !== undefined && headers['content-type'] === undefined) headers['content-type'] = 'application/json';
+    const response = await app.http.inject({ method: method as 'GET', url, headers, payload });
+    let body: unknown;
+    try {
+      body = response.body === '' ? undefined : JSON.parse(response.body);
+    } catch {
+      body = undefined;
+    }
+    return { status: response.statusCode, body: body as T, text: response.body, headers: response.headers };
+  }
+
+  async function user(username: string, role: Role = 'customer'): Promise<Customer> {
+    counter += 1;
+    const created = await registerUser(app.context, {
+      username,
+      password: TEST_PASSWORD,
+      email: `${username}.${counter}@example.in`,
+      fullName: `Test ${username}`,
+      role,
+    });
+    const login = await request('POST', '/api/v1/auth/login', { body: { username, password: TEST_PASSWORD } });
+    if (login.status !== 200) throw new Error(`login failed: ${login.text}`);
+    return { userId: created.id, username, token: login.body.access_token };
+  }
+
+  return {
+    app,
+    request,
+    user,
+    async openAccount(customer, type = 'savings', currency) {
+      const reply = await request('POST', '/api/v1/accounts', { token: customer.token, body: { type, ...(currency ? { currency } : {}) } });
+      if (reply.status !== 201) throw new Error(`open account failed: ${reply.text}`);
+      return reply.body;
+    },
+    async deposit(customer, accountId, amount) {
+      return request('POST', '/api/v1/transactions/deposit', { token: customer.token, body: { account_id: accountId, amount } });
+    },
+    async balance(customer, accountId) {
+      const reply = await request('GET', `/api/v1/accounts/${accountId}/balance`, { token: customer.token });
+      if (reply.status !== 200) throw new Error(`balance failed: ${reply.text}`);
+      return reply.body.balance;
+    },
+    async integrity() {
+      const { checkIntegrity } = await import('../../src/modules/ledger/index.js');
+      return checkIntegrity(app.context.db);
+    },
+    close: () => app.close(),
+  };
+}
