@@ -62,9 +62,9 @@ async function serve(config: Config): Promise<void> {
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
 
-  await app.http.listen({ port: config.PORT, host: config.HOST });
+  const address = await app.http.listen({ port: config.PORT, host: config.HOST });
   const database = config.DATABASE_URL === undefined ? `PGlite in ${config.dataDir}` : 'PostgreSQL';
-  log.info(`Kosh ${version} on http://${config.HOST}:${config.PORT} (API /api/v1, docs /docs, ReDoc /redoc) using ${database}`);
+  log.info({ address }, `Kosh ${version} listening on ${address} (API /api/v1, docs /docs, ReDoc /redoc) using ${database}`);
 }
 
 async function main(argv: string[]): Promise<number> {
