@@ -111,7 +111,17 @@ export async function buildServer(options: ServerOptions): Promise<Api> {
 
   // Only JSON bodies are accepted (besides no body at all).
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
+  // An empty body with a JSON content type counts as no body (some clients send the header on a
+  // bodiless PATCH); prototype-poisoning keys (__proto__, constructor.prototype) are refused.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    if (text.trim() === '') {
+      done(null, undefined);
+      return;
+    }
+    parseJson(request, text, done);
+  });
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
