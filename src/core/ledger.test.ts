@@ -236,6 +236,7 @@ describe('applyEntry', () => {
   );
 
   it('keeps the books balanced, never overdraws and changes nothing on refusal, for random sequences', () => {
+    const outcomes = new Map<string, number>();
     fc.assert(
       fc.property(fc.array(operation, { maxLength: 80 }), (operations) => {
         const customers = Array.from({ length: CUSTOMERS }, (_, index) =>
@@ -266,10 +267,12 @@ describe('applyEntry', () => {
           const debitState = states.get(debit);
           const creditState = states.get(credit);
           if (debitState === undefined || creditState === undefined) throw new Error('missing');
-          const refusal = applyEntry(states, transferPostings({ debitAccountId: debit, creditAccountId: credit, amountMinor: op.amount }));
-
-          const inactive = [debitState, creditState].filter((state) => state.status !== 'active');
           const debitAfter = debitState.balanceMinor + balanceDelta(debitState.kind, op.amount);
+          const creditAfter = creditState.balanceMinor + balanceDelta(creditState.kind, -op.amount);
+          const inactive = [debitState, creditState].filter((state) => state.status !== 'active');
+          const refusal = applyEntry(states, transferPostings({ debitAccountId: debit, creditAccountId: credit, amountMinor: op.amount }));
+          outcomes.set(refusal?.code ?? 'accepted', (outcomes.get(refusal?.code ?? 'accepted') ?? 0) + 1);
+
           if (inactive.length > 0) {
             expect(refusal).not.toBeNull();
             const blocked = inactive.find((state) => state.id === refusal?.accountId);
@@ -277,6 +280,9 @@ describe('applyEntry', () => {
             expect(refusal?.code).toBe(blocked?.status === 'closed' ? 'account_closed' : 'account_frozen');
           } else if (!debitState.allowOverdraft && debitAfter < 0n) {
             expect(refusal).toEqual({ code: 'insufficient_funds', accountId: debit });
+          } else if (!creditState.allowOverdraft && creditAfter < 0n) {
+            // Crediting an asset (the vault) lowers it: the bank cannot pay out cash it does not hold.
+            expect(refusal).toEqual({ code: 'insufficient_funds', accountId: credit });
           } else {
             expect(refusal).toBeNull();
           }
@@ -284,7 +290,7 @@ describe('applyEntry', () => {
           if (refusal === null) {
             const expected = { ...before };
             expected[debit] = debitAfter;
-            expected[credit] = (before[credit] ?? 0n) + balanceDelta(creditState.kind, -op.amount);
+            expected[credit] = creditAfter;
             expect(snapshot(states)).toEqual(expected);
           } else {
             expect(snapshot(states)).toEqual(before);
@@ -301,5 +307,9 @@ describe('applyEntry', () => {
       }),
       { numRuns: 300 },
     );
+    // The generator must exercise every path, or the property proves little.
+    for (const outcome of ['accepted', 'insufficient_funds', 'account_frozen', 'account_closed']) {
+      expect(outcomes.get(outcome) ?? 0, outcome).toBeGreaterThan(20);
+    }
   });
 });

@@ -63,7 +63,11 @@ function offsetMs(instant: Date, timeZone: string): number {
   return asUtc - Math.floor(instant.getTime() / 1000) * 1000;
 }
 
-/** The instant at which a local calendar date (YYYY-MM-DD) begins in the zone. */
+/**
+ * The instant at which a local calendar date (YYYY-MM-DD) begins in the zone: local midnight, or,
+ * in zones whose clocks jump forward at midnight (America/Santiago, Asia/Beirut, ...), the first
+ * instant of the date after the jump.
+ */
 export function startOfLocalDate(date: string, timeZone: string): Date {
   const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
   if (match === null) throw new RangeError(`not a date: ${date}`);
@@ -71,7 +75,17 @@ export function startOfLocalDate(date: string, timeZone: string): Date {
   // Two passes settle the offset even when the zone changes its offset near midnight.
   let guess = utcMidnight - offsetMs(new Date(utcMidnight), timeZone);
   guess = utcMidnight - offsetMs(new Date(guess), timeZone);
-  return new Date(guess);
+  if (localDate(new Date(guess), timeZone) === date) return new Date(guess);
+  // Local midnight was skipped: search forward for the first instant of the date. Offset changes
+  // happen on whole minutes, and no jump exceeds a few hours.
+  let low = guess;
+  let high = guess + 6 * 3_600_000;
+  while (high - low > 60_000) {
+    const middle = low + Math.floor((high - low) / 120_000) * 60_000;
+    if (localDate(new Date(middle), timeZone) === date) high = middle;
+    else low = middle;
+  }
+  return new Date(high);
 }
 
 /** The local calendar date (YYYY-MM-DD) of an instant in the zone. */

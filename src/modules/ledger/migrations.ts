@@ -11,6 +11,7 @@
  * - a posting's currency is its account's currency (a composite foreign key).
  */
 import { sql, type Migration } from 'kysely';
+import { ledgerAccountGuards } from './migrations-guards.js';
 
 const ledgerTables: Migration = {
   async up(db) {
@@ -198,4 +199,5 @@ const systemAccounts: Migration = {
 export const ledgerMigrations = {
   '2026-11-21-0100-ledger-tables': ledgerTables,
   '2026-11-21-0101-ledger-system-accounts': systemAccounts,
+  '2026-11-21-0102-ledger-account-guards': ledgerAccountGuards,
 } as const;

@@ -22,6 +22,7 @@ import { pendingMigrations } from '../db/migrate.js';
 import { authenticationHook, type SessionValidator } from './auth.js';
 import { errorHandler, notFoundHandler, problem, sendProblem } from './problem.js';
 import { validationError } from '../../core/errors.js';
+import { findImpreciseNumber } from './json-numbers.js';
 
 export type Api = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, ZodTypeProvider>;
 
@@ -118,6 +119,14 @@ export async function buildServer(options: ServerOptions): Promise<Api> {
     const text = typeof body === 'string' ? body : body.toString('utf8');
     if (text.trim() === '') {
       done(null, undefined);
+      return;
+    }
+    const imprecise = findImpreciseNumber(text);
+    if (imprecise !== undefined) {
+      done(
+        validationError('imprecise_number', `The number ${imprecise.slice(0, 40)} has more digits than a JSON number keeps exactly; send it as a string.`),
+        undefined,
+      );
       return;
     }
     parseJson(request, text, done);
