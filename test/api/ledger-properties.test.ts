@@ -181,6 +181,8 @@ describe('ledger properties through the API (PGlite)', () => {
         let expected: Expected = { status: 200 };
         let next = { status: account.status, frozenByBank: account.frozenByBank };
         if (op.frozen && account.status === 'active') next = { status: 'frozen', frozenByBank: op.byBank };
+        // The bank freezing an account its owner froze takes the freeze over.
+        if (op.frozen && account.status === 'frozen' && op.byBank) next = { status: 'frozen', frozenByBank: true };
         if (!op.frozen && account.status === 'frozen') {
           if (account.frozenByBank && !op.byBank) expected = { status: 403, code: 'frozen_by_bank' };
           else next = { status: 'active', frozenByBank: false };

@@ -2,6 +2,7 @@
  * A Kosh instance for tests: PGlite in memory by default, or a fresh database on the test
  * PostgreSQL server. Requests go through Fastify's inject (no sockets) unless `listen` is set.
  */
+import { inject } from 'vitest';
 import { createApp, type KoshApp } from '../../src/app.js';
 import { registerUser } from '../../src/modules/identity/index.js';
 import type { Role } from '../../src/core/roles.js';
@@ -56,7 +57,9 @@ let counter = 0;
 
 export async function startTestBank(options: StartOptions = {}): Promise<TestBank> {
   const config = loadConfig({ LOG_LEVEL: 'silent', DATA_DIR: 'memory://', NODE_ENV: 'test', ...options.env });
-  const databaseUrl = options.postgresUrl === undefined ? undefined : await createTestDatabase(options.postgresUrl, 'kosh_test');
+  // The "postgres" test project runs the API suites against the test PostgreSQL server.
+  const postgresUrl = options.postgresUrl ?? (process.env.KOSH_TEST_DATABASE === 'postgres' ? inject('postgresUrl') : undefined);
+  const databaseUrl = postgresUrl === undefined ? undefined : await createTestDatabase(postgresUrl, 'kosh_test');
   const database = await openDatabase({ databaseUrl, dataDir: 'memory://', poolMax: 40 });
   const app = await createApp({
     config: { ...config, DATABASE_URL: databaseUrl },

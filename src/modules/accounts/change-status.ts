@@ -40,6 +40,9 @@ export async function setFrozen(context: AppContext, principal: Principal, input
     if (input.frozen && state.status === 'active') {
       await setAccountStatus(tx, account.record.id, 'frozen');
       await setFrozenByBank(tx, account.record.id, byBank);
+    } else if (input.frozen && byBank && current?.record.frozenByBank === false) {
+      // The bank freezes an account its owner had frozen: from now on only the bank unfreezes it.
+      await setFrozenByBank(tx, account.record.id, true);
     } else if (!input.frozen && state.status === 'frozen') {
       if (current?.record.frozenByBank === true && !byBank) throw accountErrors.frozenByBank();
       await setAccountStatus(tx, account.record.id, 'active');

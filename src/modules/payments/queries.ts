@@ -2,6 +2,7 @@
  * Reading movements: one transaction, the history with filters, and an account's limits today.
  */
 import { isStaff } from '../../core/roles.js';
+import { validationError } from '../../core/errors.js';
 import { currencyOf, findCurrency, formatAmount, parseAmount } from '../../core/money.js';
 import { addDays, bankDay, isCalendarDate, startOfLocalDate } from '../../core/time.js';
 import type { AppContext } from '../../platform/context.js';
@@ -54,7 +55,7 @@ export async function transactionHistory(
   query: HistoryQuery,
 ): Promise<{ items: TransferRecord[]; nextCursor: string | null }> {
   const beforeSeq = decodeCursor(query.cursor);
-  if (beforeSeq === 'invalid') throw paymentErrors.invalidFilter('cursor', 'cursor is not valid; use next_cursor from the previous page.');
+  if (beforeSeq === 'invalid') throw validationError('invalid_cursor', 'cursor is not valid; use next_cursor from the previous page.', 'cursor');
   let accountIds: string[] | undefined;
   if (query.accountId !== undefined) {
     accountIds = [(await visibleAccount(context, principal, query.accountId)).record.id];

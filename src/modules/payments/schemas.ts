@@ -71,5 +71,5 @@ export const beneficiarySchema = z.object({
 export const beneficiaryListSchema = z.object({ items: z.array(beneficiarySchema) });
 
 export const idempotencyHeaders = z.object({
-  'idempotency-key': z.string().max(255).optional().describe('Makes the request safe to retry: the first response is replayed for 24 hours.'),
+  'idempotency-key': z.string().optional().describe('Makes the request safe to retry: the first response is replayed for 24 hours.'),
 });

@@ -35,6 +35,8 @@ export const bearer = [{ bearerAuth: [] }];
 
 export const noContent = z.null().describe('No content');
 
+const INT8_MAX = 2n ** 63n - 1n;
+
 /** Encodes an opaque pagination cursor from an ordering key. */
 export function encodeCursor(value: bigint): string {
   return Buffer.from(`k1:${value}`).toString('base64url');
@@ -45,5 +47,7 @@ export function decodeCursor(cursor: string | undefined): bigint | undefined | '
   if (cursor === undefined || cursor === '') return undefined;
   const text = Buffer.from(cursor, 'base64url').toString('utf8');
   const match = /^k1:([0-9]{1,19})$/.exec(text);
-  return match?.[1] === undefined ? 'invalid' : BigInt(match[1]);
+  if (match?.[1] === undefined) return 'invalid';
+  const value = BigInt(match[1]);
+  return value > INT8_MAX ? 'invalid' : value;
 }
