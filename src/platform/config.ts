@@ -42,6 +42,9 @@ const environmentSchema = z.object({
 
 export type Environment = z.infer<typeof environmentSchema>;
 
+/** Names of every configuration variable (documented in .env.example). */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(environmentSchema.shape);
+
 export interface Config extends Environment {
   /** Absolute path of DATA_DIR. */
   readonly dataDir: string;

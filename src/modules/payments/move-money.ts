@@ -29,31 +29,44 @@ function cleanDescription(description: string | null | undefined): string | null
   return trimmed === '' ? null : trimmed;
 }
 
+export interface CashInput {
+  readonly accountId: string;
+  readonly amount: AmountInput;
+  readonly description?: string | null | undefined;
+}
+
+/** Cash in or out of the customer's own account, against the bank's cash vault. */
+async function cashMovement(context: AppContext, tx: Tx, principal: Principal, input: CashInput, kind: 'deposit' | 'withdrawal') {
+  const account = await ownAccount(tx, principal, input.accountId);
+  const currency = currencyOf(account.record.currency);
+  const amountMinor = parseAmount(input.amount, currency);
+  const vaultId = await systemAccountId(tx, 'cash_vault', currency.code);
+  const customerId = account.record.id;
+  const isDeposit = kind === 'deposit';
+  return postMovement(context, tx, {
+    kind,
+    fromAccountId: isDeposit ? null : customerId,
+    toAccountId: isDeposit ? customerId : null,
+    amountMinor,
+    currency: currency.code,
+    description: cleanDescription(input.description) ?? (isDeposit ? 'Cash deposit' : 'Cash withdrawal'),
+    initiatedBy: principal.userId,
+    dailyLimitMinor: isDeposit ? undefined : dailyLimitMinor(context.config, account.record),
+    postings: transferPostings({
+      debitAccountId: isDeposit ? vaultId : customerId,
+      creditAccountId: isDeposit ? customerId : vaultId,
+      amountMinor,
+    }),
+  });
+}
+
 /**
  * Deposits money into the customer's own account (cash in, from the bank's cash vault).
  * Errors: customers_only (403), account_not_found (404), invalid_amount (422),
  * account_frozen, account_closed (409).
  */
-export async function deposit(
-  context: AppContext,
-  tx: Tx,
-  principal: Principal,
-  input: { accountId: string; amount: AmountInput; description?: string | null | undefined },
-): Promise<TransferRecord> {
-  const account = await ownAccount(tx, principal, input.accountId);
-  const currency = currencyOf(account.record.currency);
-  const amountMinor = parseAmount(input.amount, currency);
-  const vaultId = await systemAccountId(tx, 'cash_vault', currency.code);
-  return postMovement(context, tx, {
-    kind: 'deposit',
-    fromAccountId: null,
-    toAccountId: account.record.id,
-    amountMinor,
-    currency: currency.code,
-    description: cleanDescription(input.description) ?? 'Cash deposit',
-    initiatedBy: principal.userId,
-    postings: transferPostings({ debitAccountId: vaultId, creditAccountId: account.record.id, amountMinor }),
-  });
+export function deposit(context: AppContext, tx: Tx, principal: Principal, input: CashInput): Promise<TransferRecord> {
+  return cashMovement(context, tx, principal, input, 'deposit');
 }
 
 /**
@@ -61,27 +74,8 @@ export async function deposit(
  * Errors: customers_only (403), account_not_found (404), invalid_amount (422),
  * account_frozen, account_closed (409), daily_limit_exceeded (429), insufficient_funds (402).
  */
-export async function withdraw(
-  context: AppContext,
-  tx: Tx,
-  principal: Principal,
-  input: { accountId: string; amount: AmountInput; description?: string | null | undefined },
-): Promise<TransferRecord> {
-  const account = await ownAccount(tx, principal, input.accountId);
-  const currency = currencyOf(account.record.currency);
-  const amountMinor = parseAmount(input.amount, currency);
-  const vaultId = await systemAccountId(tx, 'cash_vault', currency.code);
-  return postMovement(context, tx, {
-    kind: 'withdrawal',
-    fromAccountId: account.record.id,
-    toAccountId: null,
-    amountMinor,
-    currency: currency.code,
-    description: cleanDescription(input.description) ?? 'Cash withdrawal',
-    initiatedBy: principal.userId,
-    dailyLimitMinor: dailyLimitMinor(context.config, account.record),
-    postings: transferPostings({ debitAccountId: account.record.id, creditAccountId: vaultId, amountMinor }),
-  });
+export function withdraw(context: AppContext, tx: Tx, principal: Principal, input: CashInput): Promise<TransferRecord> {
+  return cashMovement(context, tx, principal, input, 'withdrawal');
 }
 
 export interface TransferInput {

@@ -53,29 +53,22 @@ export function paymentRoutes(api: Api, context: AppContext): void {
   const anyone = requireRole();
   const moneyResponses = { 201: transactionSchema, ...problemResponses(402, 403, 404, 409, 429) };
 
-  api.post(
-    '/transactions/deposit',
-    { schema: { tags, summary: 'Deposit into an own account', security: bearer, headers: idempotencyHeaders, body: cashBody, response: moneyResponses }, preHandler: customer },
-    async (request, reply) => {
-      const body = request.body;
-      const response = await moneyCommand(context, request, (tx) =>
-        deposit(context, tx, principalOf(request), { accountId: body.account_id, amount: body.amount, description: body.description }),
-      );
-      return sendCommand(reply, response);
-    },
-  );
-
-  api.post(
-    '/transactions/withdraw',
-    { schema: { tags, summary: 'Withdraw from an own account', security: bearer, headers: idempotencyHeaders, body: cashBody, response: moneyResponses }, preHandler: customer },
-    async (request, reply) => {
-      const body = request.body;
-      const response = await moneyCommand(context, request, (tx) =>
-        withdraw(context, tx, principalOf(request), { accountId: body.account_id, amount: body.amount, description: body.description }),
-      );
-      return sendCommand(reply, response);
-    },
-  );
+  for (const [path, summary, move] of [
+    ['/transactions/deposit', 'Deposit into an own account', deposit],
+    ['/transactions/withdraw', 'Withdraw from an own account', withdraw],
+  ] as const) {
+    api.post(
+      path,
+      { schema: { tags, summary, security: bearer, headers: idempotencyHeaders, body: cashBody, response: moneyResponses }, preHandler: customer },
+      async (request, reply) => {
+        const body = request.body;
+        const response = await moneyCommand(context, request, (tx) =>
+          move(context, tx, principalOf(request), { accountId: body.account_id, amount: body.amount, description: body.description }),
+        );
+        return sendCommand(reply, response);
+      },
+    );
+  }
 
   api.post(
     '/transfers',
