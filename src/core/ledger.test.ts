@@ -305,7 +305,8 @@ describe('applyEntry', () => {
           }
         }
       }),
-      { numRuns: 300 },
+      // A fixed seed keeps the coverage check below deterministic (it counts outcomes of random runs).
+      { numRuns: 300, seed: 20261121 },
     );
     // The generator must exercise every path, or the property proves little.
     for (const outcome of ['accepted', 'insufficient_funds', 'account_frozen', 'account_closed']) {
