@@ -134,4 +134,26 @@ describe('admin reports', () => {
       expectProblem(await get(undefined, '/admin/reports/balance-sheet'), 401, 'unauthenticated');
     });
   });
+
+  it('reads several balances in one snapshot, for staff only', async () => {
+    const owner = await bank.user(uniqueName('snap'));
+    const first = await fundedAccount(bank, owner, '120.00');
+    const second = await fundedAccount(bank, owner, '30.50');
+    const path = `/admin/ledger/balances?account_ids=${first.id},${second.id},${first.id}`;
+    for (const staff of [auditor, admin]) {
+      const reply = await get(staff, path);
+      expect(reply.status, reply.text).toBe(200);
+      expect(reply.body.balances).toEqual([
+        { account_id: first.id, currency: 'INR', balance: '120.00', status: 'active' },
+        { account_id: second.id, currency: 'INR', balance: '30.50', status: 'active' },
+      ]);
+      expect(Number.isNaN(Date.parse(reply.body.as_of))).toBe(false);
+    }
+    expectProblem(await get(owner, path), 403, 'forbidden');
+    expectProblem(await get(auditor, '/admin/ledger/balances?account_ids=,'), 422, 'invalid_account_ids');
+    const tooMany = Array.from({ length: 101 }, (_, index) => `00000000-0000-7000-8000-${String(index).padStart(12, '0')}`).join(',');
+    expectProblem(await get(auditor, `/admin/ledger/balances?account_ids=${tooMany}`), 422, 'invalid_account_ids');
+    const unknown = await get(auditor, '/admin/ledger/balances?account_ids=00000000-0000-7000-8000-000000000000,not-an-id');
+    expect(unknown.body.balances).toEqual([]);
+  });
 });

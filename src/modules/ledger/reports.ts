@@ -3,7 +3,8 @@
  */
 import { LEDGER_ACCOUNT_KINDS, type LedgerAccountKind } from '../../core/ledger.js';
 import type { Db } from '../../platform/db/database.js';
-import { balanceSheetRows, integrityProblems, type IntegrityProblem } from './store.js';
+import type { AppContext } from '../../platform/context.js';
+import { balanceSheetRows, integrityProblems, readAccounts, transactionTime, type IntegrityProblem, type LedgerAccount } from './store.js';
 
 export const INTEGRITY_PROBLEMS_MAX = 1000;
 
@@ -56,4 +57,21 @@ export async function balanceSheet(db: Db): Promise<BalanceSheet[]> {
     const differenceMinor = s.asset.totalMinor + s.expense.totalMinor - (s.liability.totalMinor + s.equity.totalMinor + s.income.totalMinor);
     return { ...sheet, differenceMinor };
   });
+}
+
+/**
+ * Balances of several accounts read in one snapshot (a read-only REPEATABLE READ transaction), so
+ * that their sum is the sum at one instant even while money moves between them.
+ */
+export async function snapshotBalances(context: AppContext, ids: readonly string[]): Promise<{ asOf: Date; accounts: LedgerAccount[] }> {
+  return context.transact(
+    async (tx) => {
+      const accounts = await readAccounts(tx, ids);
+      const asOf = await transactionTime(tx);
+      const order = new Map(ids.map((id, index) => [id, index]));
+      accounts.sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0));
+      return { asOf, accounts };
+    },
+    { isolation: 'repeatable read', readOnly: true },
+  );
 }

@@ -4,7 +4,9 @@ import type { AppContext } from '../../platform/context.js';
 import { requireRole } from '../../platform/http/auth.js';
 import { amountOutput, bearer, problemResponses } from '../../platform/http/schemas.js';
 import type { Api } from '../../platform/http/server.js';
-import { balanceSheet, checkIntegrity } from './reports.js';
+import { balanceSheet, checkIntegrity, snapshotBalances } from './reports.js';
+import { validationError } from '../../core/errors.js';
+import { isUuid } from '../../platform/ids.js';
 
 const integritySchema = z.object({
   ok: z.boolean().describe('True when the books are right.'),
@@ -32,6 +34,20 @@ const balanceSheetSchema = z.object({
   ),
 });
 
+const snapshotQuery = z.strictObject({
+  account_ids: z
+    .string()
+    .max(4000)
+    .describe('Comma-separated ledger account ids (at most 100).'),
+});
+
+const snapshotSchema = z.object({
+  as_of: z.string(),
+  balances: z.array(z.object({ account_id: z.string(), currency: z.string(), balance: amountOutput, status: z.string() })),
+});
+
+export const SNAPSHOT_ACCOUNTS_MAX = 100;
+
 export function ledgerRoutes(api: Api, context: AppContext): void {
   const tags = ['ledger'];
   const staff = requireRole('auditor', 'admin', 'super_admin');
@@ -48,6 +64,36 @@ export function ledgerRoutes(api: Api, context: AppContext): void {
         ok: problems.length === 0,
         checked_at: context.now().toISOString(),
         problems: problems.map((item) => ({ problem: item.problem, subject_id: item.subjectId, detail: item.detail })),
+      };
+    },
+  );
+
+  api.get(
+    '/admin/ledger/balances',
+    {
+      schema: {
+        tags,
+        summary: 'Balances of several accounts read in one consistent snapshot',
+        security: bearer,
+        querystring: snapshotQuery,
+        response: { 200: snapshotSchema, ...problemResponses(403) },
+      },
+      preHandler: staff,
+    },
+    async (request) => {
+      const ids = [...new Set(request.query.account_ids.split(',').map((id) => id.trim()).filter((id) => id !== ''))];
+      if (ids.length === 0 || ids.length > SNAPSHOT_ACCOUNTS_MAX) {
+        throw validationError('invalid_account_ids', `account_ids must name 1 to ${SNAPSHOT_ACCOUNTS_MAX} accounts.`, 'account_ids');
+      }
+      const snapshot = await snapshotBalances(context, ids.filter(isUuid));
+      return {
+        as_of: snapshot.asOf.toISOString(),
+        balances: snapshot.accounts.map((account) => ({
+          account_id: account.id,
+          currency: account.currency,
+          balance: formatAmount(account.balanceMinor, currencyOf(account.currency)),
+          status: account.status,
+        })),
       };
     },
   );

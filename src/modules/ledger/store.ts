@@ -248,10 +248,10 @@ export async function statement(
   return { openingBalanceMinor, lines };
 }
 
-/** Balances of several accounts read in one snapshot (the caller picks the isolation). */
-export async function balances(executor: Executor, ids: readonly string[]): Promise<Map<string, bigint>> {
-  const accounts = await readAccounts(executor, ids);
-  return new Map(accounts.map((account) => [account.id, account.balanceMinor]));
+/** The start time of the current transaction. */
+export async function transactionTime(executor: Executor): Promise<Date> {
+  const result = await sql<{ now: Date }>`select now() as now`.execute(executor);
+  return result.rows[0]?.now ?? new Date();
 }
 
 /** The latest postings of an account, newest first, each with the balance after it (one snapshot). */
