@@ -68,7 +68,7 @@ export async function seedDemoData(context: AppContext): Promise<boolean> {
       const account = await openAccount(context, principal, { type: spec.type, nickname: spec.nickname });
       const amount = spec.deposit;
       if (amount !== null) {
-        await context.transact((tx) => deposit(context, tx, principal, { accountId: account.record.id, amount, description: 'Opening deposit' }));
+        await deposit(context, principal, { accountId: account.record.id, amount, description: 'Opening deposit' });
       }
     }
   }

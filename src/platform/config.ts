@@ -36,6 +36,10 @@ const environmentSchema = z.object({
   DAILY_LIMIT_WALLET: rupees.default('50000.00'),
   BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(10 * 1024 * 1024).default(64 * 1024),
   IDEMPOTENCY_TTL_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(24),
+  ENGINE_BATCH_SIZE_MAX: z.coerce.number().int().min(1).max(2000).default(250),
+  ENGINE_BATCH_WAIT_MS: z.coerce.number().min(0).max(100).default(2),
+  ENGINE_QUEUE_LENGTH_MAX: z.coerce.number().int().min(1).max(1_000_000).default(20_000),
+  ENGINE_BATCHES_IN_FLIGHT_MAX: z.coerce.number().int().min(1).max(64).default(4),
   SEED_ON_EMPTY: booleanish.default(true),
   TRUST_PROXY: booleanish.default(false),
 });

@@ -10,6 +10,8 @@ export interface Metrics {
   readonly httpRequestDuration: Histogram<'method' | 'route' | 'status_code'>;
   readonly moneyMovements: Counter<'type' | 'outcome'>;
   readonly transactionRetries: Counter<'sqlstate'>;
+  readonly engineBatchSize: Histogram;
+  readonly engineBatchDuration: Histogram;
 }
 
 export function createMetrics(options: { poolStats: () => PoolStats; defaultMetrics?: boolean }): Metrics {
@@ -34,6 +36,18 @@ export function createMetrics(options: { poolStats: () => PoolStats; defaultMetr
     labelNames: ['sqlstate'] as const,
     registers: [registry],
   });
+  const engineBatchSize = new Histogram({
+    name: 'kosh_engine_batch_size',
+    help: 'Money movements per batch posted by the transfer engine.',
+    buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000],
+    registers: [registry],
+  });
+  const engineBatchDuration = new Histogram({
+    name: 'kosh_engine_batch_duration_seconds',
+    help: 'Time to post one batch (one database transaction).',
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+    registers: [registry],
+  });
   const poolGauge = (name: string, help: string, pick: (stats: PoolStats) => number) =>
     new Gauge({
       name,
@@ -46,5 +60,5 @@ export function createMetrics(options: { poolStats: () => PoolStats; defaultMetr
   poolGauge('kosh_db_pool_connections', 'Open database connections.', (stats) => stats.total);
   poolGauge('kosh_db_pool_idle_connections', 'Idle database connections.', (stats) => stats.idle);
   poolGauge('kosh_db_pool_waiting_requests', 'Requests waiting for a database connection.', (stats) => stats.waiting);
-  return { registry, httpRequestDuration, moneyMovements, transactionRetries };
+  return { registry, httpRequestDuration, moneyMovements, transactionRetries, engineBatchSize, engineBatchDuration };
 }

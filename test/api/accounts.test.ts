@@ -488,10 +488,11 @@ describe('accounts', () => {
       expectProblem(await withdraw(bank, owner, account.id, '10.00'), 409, 'account_closed');
       expectProblem(await transfer(bank, owner, { from_account_id: account.id, to_account_id: sibling.id, amount: '1.00' }), 409, 'account_closed');
       expectProblem(await transfer(bank, owner, { from_account_id: sibling.id, to_account_id: account.id, amount: '1.00' }), 409, 'account_closed');
+      // A closed destination is a conflict with the account's state, whichever way it is addressed.
       expectProblem(
         await transfer(bank, payer, { from_account_id: payerAccount.id, to_account_number: account.number, amount: '1.00' }),
-        422,
-        'recipient_not_found',
+        409,
+        'account_closed',
       );
       expectProblem(
         await bank.request('POST', `${API}/beneficiaries`, { token: payer.token, body: { name: 'Closed', account_number: account.number } }),

@@ -181,7 +181,7 @@ describe('beneficiaries', () => {
         [ravi, payee.id],
         [ravi, frozenPayee.id],
       ]);
-      expectProblem(await transfer(bank, asha, { from_account_id: from.id, beneficiary_id: toClosed.body.id, amount: '1.00' }), 422, 'recipient_not_found');
+      expectProblem(await transfer(bank, asha, { from_account_id: from.id, beneficiary_id: toClosed.body.id, amount: '1.00' }), 409, 'account_closed');
       expectProblem(await transfer(bank, asha, { from_account_id: from.id, beneficiary_id: toFrozen.body.id, amount: '1.00' }), 409, 'account_frozen');
       await watch.expectUnchanged();
     });

@@ -60,3 +60,9 @@ export function defaultDailyLimitMinor(config: Config, type: AccountType, curren
   const [whole = '0', fraction = ''] = text.split('.');
   return parseAmount(`${whole}${unit.exponent > 0 ? `.${fraction.padEnd(unit.exponent, '0').slice(0, unit.exponent)}` : ''}`, unit, { allowZero: true, maxMinor: 10n ** 18n });
 }
+
+/** The daily limits of several accounts, read in the caller's transaction (admins may change them). */
+export async function dailyLimitsOf(config: Config, executor: Db | Tx, ids: readonly string[]): Promise<Map<string, bigint>> {
+  const records = await findAccountsByIds(executor, ids.filter(isUuid));
+  return new Map(records.map((record) => [record.id, dailyLimitMinor(config, record)]));
+}

@@ -1,9 +1,11 @@
 /**
  * Identity: users, credentials, sessions and roles. Other modules use only what is exported here.
  */
+import DataLoader from 'dataloader';
 import type { AccessClaims } from '../../platform/http/tokens.js';
 import type { AppContext } from '../../platform/context.js';
-import { sessionIsLive } from './store.js';
+import { isUuid } from '../../platform/ids.js';
+import { liveSessions, type LiveSession } from './store.js';
 
 export { identityMigrations } from './migrations.js';
 export { identityRoutes } from './routes.js';
@@ -11,7 +13,22 @@ export { registerUser, type RegisterInput } from './register.js';
 export { login } from './sessions.js';
 export { countUsers, findUserById, type User } from './store.js';
 
-/** Whether an access token's session is still live (not revoked, user active, role unchanged). */
+/**
+ * Whether an access token's session is still live (not revoked, user active, role unchanged). The
+ * check runs on every authenticated request, so that logging out or blocking a user takes effect
+ * at once; concurrent checks are gathered into one query (nothing is cached).
+ */
 export function sessionValidator(context: AppContext) {
-  return (claims: AccessClaims) => sessionIsLive(context.db, { sessionId: claims.sessionId, userId: claims.userId, role: claims.role });
+  const loader = new DataLoader<string, LiveSession | null>(
+    async (ids) => {
+      const live = new Map((await liveSessions(context.db, ids)).map((session) => [session.id, session]));
+      return ids.map((id) => live.get(id) ?? null);
+    },
+    { cache: false, maxBatchSize: 500 },
+  );
+  return async (claims: AccessClaims) => {
+    if (!isUuid(claims.sessionId)) return false;
+    const session = await loader.load(claims.sessionId);
+    return session !== null && session.userId === claims.userId && session.role === claims.role;
+  };
 }

@@ -150,11 +150,16 @@ export async function revokeSession(executor: Executor, options: { sessionId: st
              where id = ${options.sessionId} and user_id = ${options.userId} and revoked_at is null`.execute(executor);
 }
 
-/** Whether the session is live and still belongs to an active user with the given role. */
-export async function sessionIsLive(executor: Executor, options: { sessionId: string; userId: string; role: Role }): Promise<boolean> {
-  const result = await sql<{ ok: number }>`
-    select 1 as ok from sessions s join users u on u.id = s.user_id
-     where s.id = ${options.sessionId} and s.user_id = ${options.userId} and s.revoked_at is null
-       and s.expires_at > now() and u.status = 'active' and u.role = ${options.role}`.execute(executor);
-  return result.rows.length > 0;
+export interface LiveSession {
+  readonly id: string;
+  readonly userId: string;
+  readonly role: Role;
+}
+
+/** The sessions among `ids` that are live (not revoked, not expired) and belong to an active user. */
+export async function liveSessions(executor: Executor, ids: readonly string[]): Promise<LiveSession[]> {
+  const result = await sql<{ id: string; user_id: string; role: Role }>`
+    select s.id, s.user_id, u.role from sessions s join users u on u.id = s.user_id
+     where s.id = any(${[...ids]}::uuid[]) and s.revoked_at is null and s.expires_at > now() and u.status = 'active'`.execute(executor);
+  return result.rows.map((row) => ({ id: row.id, userId: row.user_id, role: row.role }));
 }

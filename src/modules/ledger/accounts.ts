@@ -2,6 +2,7 @@
  * Ledger accounts: opening customer and system accounts, and changing their status.
  */
 import type { LedgerAccountKind, LedgerAccountStatus } from '../../core/ledger.js';
+import type { AppContext } from '../../platform/context.js';
 import type { Db } from '../../platform/db/database.js';
 import type { Tx } from '../../platform/db/transaction.js';
 import { newId } from '../../platform/ids.js';
@@ -44,6 +45,24 @@ export async function systemAccountId(executor: Db | Tx, code: SystemAccountCode
   const created = await findSystemAccount(executor, code, currency);
   if (created === undefined) throw new Error(`system account ${code} ${currency} could not be created`);
   return created.id;
+}
+
+const systemAccountIds = new WeakMap<AppContext, Map<string, string>>();
+
+/** systemAccountId, remembered per application (a system account's id never changes). */
+export async function cachedSystemAccountId(context: AppContext, code: SystemAccountCode, currency: string): Promise<string> {
+  let known = systemAccountIds.get(context);
+  if (known === undefined) {
+    known = new Map();
+    systemAccountIds.set(context, known);
+  }
+  const cacheKey = `${code}:${currency}`;
+  let id = known.get(cacheKey);
+  if (id === undefined) {
+    id = await systemAccountId(context.db, code, currency);
+    known.set(cacheKey, id);
+  }
+  return id;
 }
 
 /** Sets an account's status; the caller holds the account's lock and has checked the transition. */

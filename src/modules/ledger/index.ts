@@ -5,7 +5,7 @@
 export { ledgerMigrations } from './migrations.js';
 export { ledgerRoutes } from './routes.js';
 export { lockAccounts, tryApply, writeEntries, type AccountStates, type NewEntry } from './post-entries.js';
-export { openCustomerLedgerAccount, setAccountStatus, systemAccountId, type SystemAccountCode } from './accounts.js';
+export { cachedSystemAccountId, openCustomerLedgerAccount, setAccountStatus, systemAccountId, type SystemAccountCode } from './accounts.js';
 export { balanceSheet, checkIntegrity } from './reports.js';
 export { refusalError } from './errors.js';
 export { readAccounts, statement, recentPostings, entryPostings, type LedgerAccount, type StatementData, type StatementPosting, type IntegrityProblem } from './store.js';

@@ -1,26 +1,32 @@
 /**
- * Deposits, withdrawals and transfers by customers. Each runs inside one database transaction
- * given by the caller (the idempotent command executor), and resolves every account inside it.
+ * Deposits, withdrawals and transfers by customers. Each is first prepared (who may move what,
+ * from where to where, how much: facts that never change, read from memory or the database
+ * without locks), then posted as a command: through the transfer engine for API requests, or
+ * directly in a caller's transaction for library use (demo data, tools). The state that can change
+ * (statuses, balances, limits) is checked only when posting, under lock.
  */
 import { isValidAccountNumber } from '../../core/account-number.js';
 import { transferPostings } from '../../core/ledger.js';
 import { currencyOf, parseAmount } from '../../core/money.js';
 import type { AppContext } from '../../platform/context.js';
-import type { Tx } from '../../platform/db/transaction.js';
 import type { Principal } from '../../platform/http/auth.js';
 import { isUuid } from '../../platform/ids.js';
-import { accountErrors, dailyLimitMinor, findAccountByNumber, loadAccounts, type Account } from '../accounts/index.js';
-import { systemAccountId } from '../ledger/index.js';
+import { accountErrors, accountFacts, accountFactsByNumber, type AccountFacts } from '../accounts/index.js';
+import { cachedSystemAccountId } from '../ledger/index.js';
 import { paymentErrors } from './errors.js';
-import { postMovement } from './post-movement.js';
+import { postOne, type MovementCommand } from './post-batch.js';
 import { findBeneficiary, type TransferRecord } from './store.js';
+import { transactionView } from './views.js';
 
 export type AmountInput = string | number;
 
-async function ownAccount(tx: Tx, principal: Principal, accountId: string): Promise<Account> {
+/** A command before its idempotency key and request path are attached. */
+export type PreparedMovement = Omit<MovementCommand, 'idempotency' | 'path'>;
+
+async function ownAccount(context: AppContext, principal: Principal, accountId: string): Promise<AccountFacts> {
   if (principal.role !== 'customer') throw paymentErrors.customersOnly();
-  const account = (await loadAccounts(tx, [accountId])).get(accountId);
-  if (account === undefined || account.record.ownerId !== principal.userId) throw accountErrors.notFound();
+  const account = await accountFacts(context, accountId);
+  if (account === undefined || account.ownerId !== principal.userId) throw accountErrors.notFound();
   return account;
 }
 
@@ -35,47 +41,38 @@ export interface CashInput {
   readonly description?: string | null | undefined;
 }
 
-/** Cash in or out of the customer's own account, against the bank's cash vault. */
-async function cashMovement(context: AppContext, tx: Tx, principal: Principal, input: CashInput, kind: 'deposit' | 'withdrawal') {
-  const account = await ownAccount(tx, principal, input.accountId);
-  const currency = currencyOf(account.record.currency);
+/**
+ * Prepares cash in or out of the customer's own account, against the bank's cash vault.
+ * Errors: customers_only (403), account_not_found (404), invalid_amount (422). When posted:
+ * account_frozen, account_closed (409); for withdrawals also daily_limit_exceeded (429) and
+ * insufficient_funds (402).
+ */
+export async function prepareCash(
+  context: AppContext,
+  principal: Principal,
+  input: CashInput,
+  kind: 'deposit' | 'withdrawal',
+): Promise<PreparedMovement> {
+  const account = await ownAccount(context, principal, input.accountId);
+  const currency = currencyOf(account.currency);
   const amountMinor = parseAmount(input.amount, currency);
-  const vaultId = await systemAccountId(tx, 'cash_vault', currency.code);
-  const customerId = account.record.id;
+  const vaultId = await cachedSystemAccountId(context, 'cash_vault', currency.code);
   const isDeposit = kind === 'deposit';
-  return postMovement(context, tx, {
+  return {
     kind,
-    fromAccountId: isDeposit ? null : customerId,
-    toAccountId: isDeposit ? customerId : null,
+    fromAccountId: isDeposit ? null : account.id,
+    toAccountId: isDeposit ? account.id : null,
     amountMinor,
     currency: currency.code,
     description: cleanDescription(input.description) ?? (isDeposit ? 'Cash deposit' : 'Cash withdrawal'),
     initiatedBy: principal.userId,
-    dailyLimitMinor: isDeposit ? undefined : dailyLimitMinor(context.config, account.record),
+    limited: !isDeposit,
     postings: transferPostings({
-      debitAccountId: isDeposit ? vaultId : customerId,
-      creditAccountId: isDeposit ? customerId : vaultId,
+      debitAccountId: isDeposit ? vaultId : account.id,
+      creditAccountId: isDeposit ? account.id : vaultId,
       amountMinor,
     }),
-  });
-}
-
-/**
- * Deposits money into the customer's own account (cash in, from the bank's cash vault).
- * Errors: customers_only (403), account_not_found (404), invalid_amount (422),
- * account_frozen, account_closed (409).
- */
-export function deposit(context: AppContext, tx: Tx, principal: Principal, input: CashInput): Promise<TransferRecord> {
-  return cashMovement(context, tx, principal, input, 'deposit');
-}
-
-/**
- * Withdraws money from the customer's own account (cash out, to the bank's cash vault).
- * Errors: customers_only (403), account_not_found (404), invalid_amount (422),
- * account_frozen, account_closed (409), daily_limit_exceeded (429), insufficient_funds (402).
- */
-export function withdraw(context: AppContext, tx: Tx, principal: Principal, input: CashInput): Promise<TransferRecord> {
-  return cashMovement(context, tx, principal, input, 'withdrawal');
+  };
 }
 
 export interface TransferInput {
@@ -87,53 +84,76 @@ export interface TransferInput {
   readonly description?: string | null | undefined;
 }
 
-async function resolveRecipient(tx: Tx, principal: Principal, input: TransferInput): Promise<Account> {
+async function resolveRecipient(context: AppContext, principal: Principal, input: TransferInput): Promise<AccountFacts> {
   const given = [input.toAccountId, input.toAccountNumber, input.beneficiaryId].filter((value) => value !== undefined);
   if (given.length !== 1) throw paymentErrors.recipientRequired();
   if (input.toAccountId !== undefined) {
     // By id, only the customer's own accounts; others are paid by account number or beneficiary.
-    return ownAccount(tx, principal, input.toAccountId);
+    return ownAccount(context, principal, input.toAccountId);
   }
-  let accountId: string | undefined;
-  let field = 'to_account_number';
   if (input.toAccountNumber !== undefined) {
     const number = input.toAccountNumber.replace(/[\s-]/g, '');
-    if (!isValidAccountNumber(number)) throw paymentErrors.invalidAccountNumber(field);
-    accountId = (await findAccountByNumber(tx, number))?.id;
-  } else if (input.beneficiaryId !== undefined) {
-    field = 'beneficiary_id';
-    const beneficiary = isUuid(input.beneficiaryId) ? await findBeneficiary(tx, input.beneficiaryId) : undefined;
-    if (beneficiary === undefined || beneficiary.ownerId !== principal.userId) throw paymentErrors.beneficiaryNotFound();
-    accountId = beneficiary.accountId;
+    if (!isValidAccountNumber(number)) throw paymentErrors.invalidAccountNumber('to_account_number');
+    const account = await accountFactsByNumber(context, number);
+    if (account === undefined) throw paymentErrors.recipientNotFound('to_account_number');
+    return account;
   }
-  const account = accountId === undefined ? undefined : (await loadAccounts(tx, [accountId])).get(accountId);
-  if (account === undefined || account.ledger.status === 'closed') throw paymentErrors.recipientNotFound(field);
+  const beneficiaryId = input.beneficiaryId as string;
+  const beneficiary = isUuid(beneficiaryId) ? await findBeneficiary(context.db, beneficiaryId) : undefined;
+  if (beneficiary === undefined || beneficiary.ownerId !== principal.userId) throw paymentErrors.beneficiaryNotFound();
+  const account = await accountFacts(context, beneficiary.accountId);
+  if (account === undefined) throw paymentErrors.recipientNotFound('beneficiary_id');
   return account;
 }
 
 /**
- * Transfers money from the customer's account to another of their accounts (by id), to any
+ * Prepares a transfer from the customer's account to another of their accounts (by id), to any
  * account by its number, or to a saved beneficiary.
  * Errors: customers_only (403), account_not_found, beneficiary_not_found (404); invalid_recipient,
  * invalid_account_number, recipient_not_found, same_account, currency_mismatch, invalid_amount
- * (422); account_frozen, account_closed (409); daily_limit_exceeded (429); insufficient_funds (402).
+ * (422). When posted: account_frozen, account_closed (409), daily_limit_exceeded (429),
+ * insufficient_funds (402).
  */
-export async function transfer(context: AppContext, tx: Tx, principal: Principal, input: TransferInput): Promise<TransferRecord> {
-  const source = await ownAccount(tx, principal, input.fromAccountId);
-  const target = await resolveRecipient(tx, principal, input);
-  if (source.record.id === target.record.id) throw paymentErrors.sameAccount();
-  if (source.record.currency !== target.record.currency) throw paymentErrors.currencyMismatch();
-  const currency = currencyOf(source.record.currency);
+export async function prepareTransfer(context: AppContext, principal: Principal, input: TransferInput): Promise<PreparedMovement> {
+  const source = await ownAccount(context, principal, input.fromAccountId);
+  const target = await resolveRecipient(context, principal, input);
+  if (source.id === target.id) throw paymentErrors.sameAccount();
+  if (source.currency !== target.currency) throw paymentErrors.currencyMismatch();
+  const currency = currencyOf(source.currency);
   const amountMinor = parseAmount(input.amount, currency);
-  return postMovement(context, tx, {
+  return {
     kind: 'transfer',
-    fromAccountId: source.record.id,
-    toAccountId: target.record.id,
+    fromAccountId: source.id,
+    toAccountId: target.id,
     amountMinor,
     currency: currency.code,
     description: cleanDescription(input.description),
     initiatedBy: principal.userId,
-    dailyLimitMinor: dailyLimitMinor(context.config, source.record),
-    postings: transferPostings({ debitAccountId: source.record.id, creditAccountId: target.record.id, amountMinor }),
-  });
+    limited: true,
+    postings: transferPostings({ debitAccountId: source.id, creditAccountId: target.id, amountMinor }),
+  };
+}
+
+/**
+ * Posts a prepared movement in a transaction of its own, without the engine (library use: demo
+ * data, tools). Preparing happens before the transaction opens, as PGlite has one connection.
+ */
+async function postNow(context: AppContext, prepare: () => Promise<PreparedMovement>): Promise<TransferRecord> {
+  const movement = await prepare();
+  return context.transact((tx) => postOne(context, tx, { ...movement, path: '' }, transactionView));
+}
+
+/** Deposits now (library use). Errors: those of prepareCash. */
+export function deposit(context: AppContext, principal: Principal, input: CashInput): Promise<TransferRecord> {
+  return postNow(context, () => prepareCash(context, principal, input, 'deposit'));
+}
+
+/** Withdraws now (library use). Errors: those of prepareCash. */
+export function withdraw(context: AppContext, principal: Principal, input: CashInput): Promise<TransferRecord> {
+  return postNow(context, () => prepareCash(context, principal, input, 'withdrawal'));
+}
+
+/** Transfers now (library use). Errors: those of prepareTransfer. */
+export function transfer(context: AppContext, principal: Principal, input: TransferInput): Promise<TransferRecord> {
+  return postNow(context, () => prepareTransfer(context, principal, input));
 }

@@ -5,7 +5,8 @@ import type { Principal } from '../../platform/http/auth.js';
 import { isUuid } from '../../platform/ids.js';
 import { entryPostings } from '../ledger/index.js';
 import { paymentErrors } from './errors.js';
-import { postMovement } from './post-movement.js';
+import { postOne } from './post-batch.js';
+import { transactionView } from './views.js';
 import { lockTransfer, markReversed, type TransferRecord } from './store.js';
 
 /**
@@ -25,7 +26,10 @@ export async function reverseTransfer(
   if (original.kind === 'reversal') throw paymentErrors.notReversible();
   if (original.status === 'reversed') throw paymentErrors.alreadyReversed();
   const postings = reversalPostings(await entryPostings(tx, original.entryId));
-  const reversal = await postMovement(context, tx, {
+  const reversal = await postOne(
+    context,
+    tx,
+    {
     kind: 'reversal',
     fromAccountId: original.toAccountId,
     toAccountId: original.fromAccountId,
@@ -34,8 +38,12 @@ export async function reverseTransfer(
     description: `Reversal of ${original.kind} ${original.id}`,
     initiatedBy: principal.userId,
     postings,
+    limited: false,
     reversal: { transferId: original.id, entryId: original.entryId, reason: input.reason.trim() },
-  });
+    path: '',
+    },
+    transactionView,
+  );
   await markReversed(tx, original.id);
   return reversal;
 }

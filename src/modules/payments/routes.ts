@@ -2,11 +2,14 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../platform/context.js';
 import type { Tx } from '../../platform/db/transaction.js';
 import { principalOf, requireRole } from '../../platform/http/auth.js';
-import type { CommandResponse } from '../../platform/http/idempotency.js';
+import { checkIdempotencyKey, replayOf, requestFingerprint, type CommandResponse } from '../../platform/http/idempotency.js';
+import { findStoredResponses, keyId } from '../../platform/db/idempotency-store.js';
+import { DomainError } from '../../core/errors.js';
 import { bearer, noContent, idParams, problemResponses } from '../../platform/http/schemas.js';
 import type { Api } from '../../platform/http/server.js';
 import { addBeneficiary, beneficiariesOf, removeBeneficiary } from './beneficiaries.js';
-import { deposit, transfer, withdraw } from './move-money.js';
+import { prepareCash, prepareTransfer, type PreparedMovement } from './move-money.js';
+import { engineFor } from './engine.js';
 import { accountLimits, getTransfer, transactionHistory } from './queries.js';
 import { reverseTransfer } from './reverse.js';
 import {
@@ -27,12 +30,46 @@ import { beneficiaryView, transactionView } from './views.js';
 
 function sendCommand(reply: FastifyReply, response: CommandResponse): FastifyReply {
   if (response.replayed) reply.header('idempotent-replayed', 'true');
+  if (response.retryAfterSeconds !== undefined && response.statusCode >= 400) {
+    reply.header('retry-after', String(Math.max(1, Math.ceil(response.retryAfterSeconds))));
+  }
   const type = response.statusCode >= 400 ? 'application/problem+json' : 'application/json; charset=utf-8';
   return reply.code(response.statusCode).type(type).send(response.payload);
 }
 
-/** Runs a money-moving command with its Idempotency-Key, answering 201 with the transaction. */
-function moneyCommand(context: AppContext, request: FastifyRequest, work: (tx: Tx) => Promise<TransferRecord>) {
+function idempotencyOf(request: FastifyRequest) {
+  const principal = principalOf(request);
+  const header = request.headers['idempotency-key'];
+  const key = Array.isArray(header) ? header.join(',') : header;
+  const path = request.url.split('?')[0] ?? request.url;
+  if (key === undefined) return { path, idempotency: undefined };
+  checkIdempotencyKey(key);
+  const ref = { scope: principal.userId, key };
+  return { path, idempotency: { ref, fingerprint: requestFingerprint({ method: request.method, path, body: request.body }) } };
+}
+
+/**
+ * Posts a prepared movement through the transfer engine. When preparing fails on a request with
+ * an Idempotency-Key whose first attempt succeeded (a beneficiary deleted since, say), the stored
+ * response is replayed rather than the new refusal.
+ */
+async function submitMovement(context: AppContext, request: FastifyRequest, prepare: () => Promise<PreparedMovement>): Promise<CommandResponse> {
+  const { path, idempotency } = idempotencyOf(request);
+  let movement: PreparedMovement;
+  try {
+    movement = await prepare();
+  } catch (error) {
+    if (idempotency !== undefined && error instanceof DomainError) {
+      const stored = (await findStoredResponses(context.db, [idempotency.ref])).get(keyId(idempotency.ref));
+      if (stored !== undefined) return replayOf(stored, idempotency.fingerprint);
+    }
+    throw error;
+  }
+  return engineFor(context, transactionView).submit({ ...movement, idempotency, path });
+}
+
+/** Runs an admin command with its Idempotency-Key in one transaction, answering 201 with the transaction. */
+function adminCommand(context: AppContext, request: FastifyRequest, work: (tx: Tx) => Promise<TransferRecord>) {
   const principal = principalOf(request);
   const header = request.headers['idempotency-key'];
   return context.executeCommand(
@@ -53,17 +90,17 @@ export function paymentRoutes(api: Api, context: AppContext): void {
   const anyone = requireRole();
   const moneyResponses = { 201: transactionSchema, ...problemResponses(402, 403, 404, 409, 429) };
 
-  for (const [path, summary, move] of [
-    ['/transactions/deposit', 'Deposit into an own account', deposit],
-    ['/transactions/withdraw', 'Withdraw from an own account', withdraw],
+  for (const [path, summary, kind] of [
+    ['/transactions/deposit', 'Deposit into an own account', 'deposit'],
+    ['/transactions/withdraw', 'Withdraw from an own account', 'withdrawal'],
   ] as const) {
     api.post(
       path,
       { schema: { tags, summary, security: bearer, headers: idempotencyHeaders, body: cashBody, response: moneyResponses }, preHandler: customer },
       async (request, reply) => {
         const body = request.body;
-        const response = await moneyCommand(context, request, (tx) =>
-          move(context, tx, principalOf(request), { accountId: body.account_id, amount: body.amount, description: body.description }),
+        const response = await submitMovement(context, request, () =>
+          prepareCash(context, principalOf(request), { accountId: body.account_id, amount: body.amount, description: body.description }, kind),
         );
         return sendCommand(reply, response);
       },
@@ -85,8 +122,8 @@ export function paymentRoutes(api: Api, context: AppContext): void {
     },
     async (request, reply) => {
       const body = request.body;
-      const response = await moneyCommand(context, request, (tx) =>
-        transfer(context, tx, principalOf(request), {
+      const response = await submitMovement(context, request, () =>
+        prepareTransfer(context, principalOf(request), {
           fromAccountId: body.from_account_id,
           toAccountId: body.to_account_id,
           toAccountNumber: body.to_account_number,
@@ -120,7 +157,7 @@ export function paymentRoutes(api: Api, context: AppContext): void {
       preHandler: requireRole('admin', 'super_admin'),
     },
     async (request, reply) => {
-      const response = await moneyCommand(context, request, (tx) =>
+      const response = await adminCommand(context, request, (tx) =>
         reverseTransfer(context, tx, principalOf(request), { transferId: request.params.id, reason: request.body.reason }),
       );
       return sendCommand(reply, response);

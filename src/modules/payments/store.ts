@@ -115,6 +115,17 @@ export async function outgoingSince(executor: Executor, accountId: string, since
   return result.rows[0]?.total ?? 0n;
 }
 
+/** outgoingSince for several accounts at once; accounts with nothing out are absent. */
+export async function outgoingSinceByAccount(executor: Executor, accountIds: readonly string[], since: Date): Promise<Map<string, bigint>> {
+  if (accountIds.length === 0) return new Map();
+  const result = await sql<{ from_account_id: string; total: bigint }>`
+    select from_account_id, sum(amount_minor)::int8 as total
+      from transfers
+     where from_account_id = any(${[...accountIds]}::uuid[]) and created_at >= ${since} and kind in ('withdrawal', 'transfer')
+     group by from_account_id`.execute(executor);
+  return new Map(result.rows.map((row) => [row.from_account_id, row.total]));
+}
+
 export interface TransferFilter {
   /** Only movements touching one of these accounts; undefined for all (staff). */
   readonly accountIds?: readonly string[] | undefined;

@@ -8,10 +8,14 @@
  * Guarantees: either the change and its stored response commit together or neither does, so a
  * crash at any moment leaves the key free for the client's retry, and a retry never moves money
  * twice. Transient refusals (limits, rate limits, overload) are not stored: a retry may succeed.
+ *
+ * This file holds the rules and a single-command executor; the batching transfer engine applies
+ * the same rules to many commands at once with the set-based functions of idempotency-store.ts.
  */
 import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 import { DomainError, validationError } from '../../core/errors.js';
+import { deleteExpiredKeys, findStoredResponses, keyId, storeResponses, tryLockKeys, type StoredResponse } from '../db/idempotency-store.js';
 import type { Transactor, Tx } from '../db/transaction.js';
 import { problemFromDomainError, statusOf } from './problem.js';
 
@@ -20,6 +24,8 @@ export interface CommandResponse {
   /** The exact bytes of the JSON body. */
   readonly payload: string;
   readonly replayed: boolean;
+  /** For refusals that may succeed later (429, 503). */
+  readonly retryAfterSeconds?: number | undefined;
 }
 
 export interface IdempotencyRequest {
@@ -52,9 +58,48 @@ export function requestFingerprint(request: Pick<IdempotencyRequest, 'method' | 
   return createHash('sha256').update(`${request.method} ${request.path}\n${canonicalJson(request.body)}`).digest('hex');
 }
 
+/** Checks the header's form. Errors: invalid_idempotency_key (422). */
+export function checkIdempotencyKey(key: string): void {
+  if (!KEY_PATTERN.test(key)) {
+    throw validationError('invalid_idempotency_key', 'Idempotency-Key must be 1 to 255 visible ASCII characters.', 'Idempotency-Key');
+  }
+}
+
+export const keyInUse = () =>
+  new DomainError({
+    code: 'idempotency_key_in_use',
+    kind: 'conflict',
+    message: 'A request with this Idempotency-Key is still being processed; retry shortly.',
+    retryAfterSeconds: 1,
+  });
+
+export const keyReused = () =>
+  validationError('idempotency_key_reused', 'This Idempotency-Key was already used for a different request; use a new key.', 'Idempotency-Key');
+
+/** Whether a refusal may succeed on retry, and so must not be stored under its key. */
+export function isTransient(error: DomainError): boolean {
+  return TRANSIENT_KINDS.has(error.kind);
+}
+
+/** The stored response to replay, or a reuse error when the key served another request. */
+export function replayOf(stored: StoredResponse, fingerprint: string): CommandResponse {
+  if (stored.fingerprint !== fingerprint) throw keyReused();
+  return { statusCode: stored.statusCode, payload: stored.payload, replayed: true };
+}
+
+/** A refusal as a response (problem+json bytes). */
+export function refusalResponse(error: DomainError, path: string): CommandResponse {
+  return {
+    statusCode: statusOf(error),
+    payload: JSON.stringify(problemFromDomainError(error, path)),
+    replayed: false,
+    retryAfterSeconds: error.retryAfterSeconds,
+  };
+}
+
 export function createIdempotentExecutor(options: { transact: Transactor; ttlHours: number }) {
   /**
-   * Runs a command in one transaction. `execute` must do every check before its first write and
+   * Runs one command in one transaction. `execute` must do every check before its first write and
    * signal refusals by throwing a DomainError; it returns the success status and body.
    */
   return async function executeCommand(
@@ -67,54 +112,27 @@ export function createIdempotentExecutor(options: { transact: Transactor; ttlHou
         return { statusCode: result.statusCode, payload: JSON.stringify(result.body), replayed: false };
       });
     }
-    const key = request.key;
-    if (!KEY_PATTERN.test(key)) {
-      throw validationError('invalid_idempotency_key', 'Idempotency-Key must be 1 to 255 visible ASCII characters.', 'Idempotency-Key');
-    }
+    checkIdempotencyKey(request.key);
+    const ref = { scope: request.scope, key: request.key };
     const fingerprint = requestFingerprint(request);
     return options.transact(async (tx) => {
-      const locked = await sql<{ locked: boolean }>`
-        select pg_try_advisory_xact_lock(hashtextextended(${`${request.scope}|${key}`}, 7)) as locked`.execute(tx);
-      if (locked.rows[0]?.locked !== true) {
-        throw new DomainError({
-          code: 'idempotency_key_in_use',
-          kind: 'conflict',
-          message: 'A request with this Idempotency-Key is still being processed; retry shortly.',
-          retryAfterSeconds: 1,
-        });
-      }
-      const existing = await sql<{ request_hash: string; status_code: number; response_body: string; live: boolean }>`
-        select request_hash, status_code, response_body, expires_at > now() as live
-          from idempotency_keys where scope = ${request.scope} and key = ${key}`.execute(tx);
-      const stored = existing.rows[0];
-      if (stored !== undefined && stored.live) {
-        if (stored.request_hash !== fingerprint) {
-          throw validationError(
-            'idempotency_key_reused',
-            'This Idempotency-Key was already used for a different request; use a new key.',
-            'Idempotency-Key',
-          );
-        }
-        return { statusCode: stored.status_code, payload: stored.response_body, replayed: true };
-      }
-      if (stored !== undefined) await sql`delete from idempotency_keys where scope = ${request.scope} and key = ${key}`.execute(tx);
-
-      let response: { statusCode: number; payload: string };
+      const [locked] = await tryLockKeys(tx, [ref]);
+      if (locked !== true) throw keyInUse();
+      const stored = (await findStoredResponses(tx, [ref])).get(keyId(ref));
+      if (stored !== undefined) return replayOf(stored, fingerprint);
+      let response: CommandResponse;
       await sql`savepoint idempotent_command`.execute(tx);
       try {
         const result = await execute(tx);
-        response = { statusCode: result.statusCode, payload: JSON.stringify(result.body) };
+        response = { statusCode: result.statusCode, payload: JSON.stringify(result.body), replayed: false };
       } catch (error) {
-        if (!(error instanceof DomainError) || TRANSIENT_KINDS.has(error.kind)) throw error;
+        if (!(error instanceof DomainError) || isTransient(error)) throw error;
         // Undo anything the command may have written before refusing, then remember the refusal.
         await sql`rollback to savepoint idempotent_command`.execute(tx);
-        response = { statusCode: statusOf(error), payload: JSON.stringify(problemFromDomainError(error, request.path)) };
+        response = refusalResponse(error, request.path);
       }
-      await sql`
-        insert into idempotency_keys (scope, key, request_hash, status_code, response_body, expires_at)
-        values (${request.scope}, ${key}, ${fingerprint}, ${response.statusCode}, ${response.payload},
-                now() + make_interval(hours => ${options.ttlHours}))`.execute(tx);
-      return { ...response, replayed: false };
+      await storeResponses(tx, [{ ...ref, fingerprint, statusCode: response.statusCode, payload: response.payload }], options.ttlHours);
+      return response;
     });
   };
 }
@@ -122,11 +140,6 @@ export function createIdempotentExecutor(options: { transact: Transactor; ttlHou
 export type IdempotentExecutor = ReturnType<typeof createIdempotentExecutor>;
 
 /** Deletes expired keys, a bounded number at a time. */
-export async function purgeExpiredIdempotencyKeys(transact: Transactor, batchSize = 5000): Promise<number> {
-  return transact(async (tx) => {
-    const result = await sql`
-      delete from idempotency_keys where ctid in (
-        select ctid from idempotency_keys where expires_at <= now() limit ${batchSize})`.execute(tx);
-    return Number(result.numAffectedRows ?? 0n);
-  });
+export function purgeExpiredIdempotencyKeys(transact: Transactor, batchSize = 5000): Promise<number> {
+  return transact((tx) => deleteExpiredKeys(tx, batchSize));
 }

@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { SignJWT, jwtVerify } from 'jose';
+import { LRUCache } from 'lru-cache';
 import { ROLES, type Role } from '../../core/roles.js';
 import type { SigningKey } from '../secrets.js';
 
@@ -23,12 +24,18 @@ export interface TokenService {
 
 const ALGORITHM = 'HS256';
 
+/** Verified tokens kept in memory, so that a token's signature is checked once, not per request. */
+const VERIFIED_TOKENS_MAX = 20_000;
+
 export function createTokenService(options: {
   key: SigningKey;
   issuer: string;
   audience: string;
   accessTokenTtlSeconds: number;
 }): TokenService {
+  // Only the signature check is cached; expiry is checked on every use, and revocation is the
+  // session check's job.
+  const verified = new LRUCache<string, { claims: AccessClaims; expiresAtMs: number }>({ max: VERIFIED_TOKENS_MAX });
   return {
     accessTokenTtlSeconds: options.accessTokenTtlSeconds,
     async signAccessToken(claims) {
@@ -43,6 +50,12 @@ export function createTokenService(options: {
         .sign(options.key.secret);
     },
     async verifyAccessToken(token) {
+      const cached = verified.get(token);
+      if (cached !== undefined) {
+        if (cached.expiresAtMs > Date.now()) return cached.claims;
+        verified.delete(token);
+        return undefined;
+      }
       try {
         const { payload, protectedHeader } = await jwtVerify(token, options.key.secret, {
           algorithms: [ALGORITHM],
@@ -55,7 +68,9 @@ export function createTokenService(options: {
         const sessionId = payload.sid;
         if (typeof payload.sub !== 'string' || typeof sessionId !== 'string') return undefined;
         if (typeof role !== 'string' || !(ROLES as readonly string[]).includes(role)) return undefined;
-        return { userId: payload.sub, role: role as Role, sessionId };
+        const claims: AccessClaims = { userId: payload.sub, role: role as Role, sessionId };
+        if (typeof payload.exp === 'number') verified.set(token, { claims, expiresAtMs: payload.exp * 1000 });
+        return claims;
       } catch {
         return undefined;
       }

@@ -1,0 +1,138 @@
+/**
+ * The transfer engine. One database transaction per transfer cannot move money fast enough: each
+ * pays for its own round trips, locks and commit. The engine queues concurrent deposits,
+ * withdrawals and transfers and posts them in batches, one transaction per batch (see
+ * post-batch.ts for what a batch does and guarantees). Each caller gets its own result.
+ *
+ * Scheduling (group commit): when no batch is being posted, the first movement goes at once, so
+ * an idle bank answers without delay. While batches are in flight, movements gather; a new batch
+ * starts when one is full or after a short wait. Everything is bounded: batch size, wait, batches
+ * in flight, and the queue (beyond it: 503 with Retry-After).
+ *
+ * Failures: a serialization failure or deadlock re-runs the whole batch (bounded). Any other
+ * database error in a batch of several is isolated by posting the two halves separately, so one
+ * bad movement cannot fail the others.
+ */
+import { DomainError } from '../../core/errors.js';
+import type { AppContext } from '../../platform/context.js';
+import type { CommandResponse } from '../../platform/http/idempotency.js';
+import { mapError } from '../../platform/http/problem.js';
+import { postBatch, type BatchResult, type MovementCommand, type RenderTransfer } from './post-batch.js';
+
+export interface EngineLimits {
+  readonly batchSizeMax: number;
+  readonly batchWaitMs: number;
+  readonly queueLengthMax: number;
+  readonly batchesInFlightMax: number;
+}
+
+interface Pending {
+  readonly command: MovementCommand;
+  readonly resolve: (response: CommandResponse) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+export const overloaded = () =>
+  new DomainError({
+    code: 'overloaded',
+    kind: 'unavailable',
+    message: 'Too many money movements are waiting; retry in a moment.',
+    retryAfterSeconds: 1,
+  });
+
+export class TransferEngine {
+  private readonly queue: Pending[] = [];
+  private inFlight = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private waitOver = false;
+
+  constructor(
+    private readonly context: AppContext,
+    private readonly limits: EngineLimits,
+    private readonly render: RenderTransfer,
+  ) {}
+
+  /** Queues a movement; resolves with its response (201, a refusal or a replay). */
+  submit(command: MovementCommand): Promise<CommandResponse> {
+    if (this.queue.length >= this.limits.queueLengthMax) return Promise.reject(overloaded());
+    return new Promise<CommandResponse>((resolve, reject) => {
+      this.queue.push({ command, resolve, reject });
+      this.schedule();
+    });
+  }
+
+  /** Movements waiting for a batch (reported in /metrics). */
+  get queueLength(): number {
+    return this.queue.length;
+  }
+
+  private schedule(): void {
+    while (this.queue.length > 0 && this.inFlight < this.limits.batchesInFlightMax) {
+      const full = this.queue.length >= this.limits.batchSizeMax;
+      if (this.inFlight > 0 && !full && !this.waitOver) {
+        this.timer ??= setTimeout(() => {
+          this.timer = undefined;
+          this.waitOver = true;
+          this.schedule();
+        }, this.limits.batchWaitMs);
+        return;
+      }
+      this.waitOver = false;
+      const batch = this.queue.splice(0, this.limits.batchSizeMax);
+      this.inFlight += 1;
+      void this.post(batch).finally(() => {
+        this.inFlight -= 1;
+        this.schedule();
+      });
+    }
+  }
+
+  private async post(batch: readonly Pending[]): Promise<void> {
+    let results: BatchResult[];
+    const started = performance.now();
+    try {
+      results = await this.context.transact((tx) => postBatch(this.context, tx, batch.map((pending) => pending.command), this.render));
+    } catch (error) {
+      const unavailable = mapError(error, '').problem.status === 503;
+      if (batch.length > 1 && !unavailable) {
+        const middle = Math.ceil(batch.length / 2);
+        await this.post(batch.slice(0, middle));
+        await this.post(batch.slice(middle));
+        return;
+      }
+      for (const pending of batch) pending.reject(error);
+      return;
+    }
+    const metrics = this.context.metrics;
+    metrics.engineBatchSize.observe(batch.length);
+    metrics.engineBatchDuration.observe((performance.now() - started) / 1000);
+    results.forEach((result, index) => {
+      const pending = batch[index] as Pending;
+      const outcome = result.kind === 'posted' ? 'posted' : result.kind === 'replayed' ? 'replayed' : result.error.code;
+      metrics.moneyMovements.inc({ type: pending.command.kind, outcome });
+      pending.resolve(result.response);
+    });
+  }
+}
+
+const engines = new WeakMap<AppContext, TransferEngine>();
+
+/** The engine of an application (one per process; PGlite posts one batch at a time). */
+export function engineFor(context: AppContext, render: RenderTransfer): TransferEngine {
+  let engine = engines.get(context);
+  if (engine === undefined) {
+    const config = context.config;
+    engine = new TransferEngine(
+      context,
+      {
+        batchSizeMax: config.ENGINE_BATCH_SIZE_MAX,
+        batchWaitMs: config.ENGINE_BATCH_WAIT_MS,
+        queueLengthMax: config.ENGINE_QUEUE_LENGTH_MAX,
+        batchesInFlightMax: context.database.kind === 'pglite' ? 1 : config.ENGINE_BATCHES_IN_FLIGHT_MAX,
+      },
+      render,
+    );
+    engines.set(context, engine);
+  }
+  return engine;
+}
