@@ -41,6 +41,27 @@ const transfersAndBeneficiaries: Migration = {
   },
 };
 
+/**
+ * Money sent per account and bank day, kept up to date by every batch that moves money out, so
+ * that a daily-limit check reads one row instead of summing the day's transfers.
+ */
+const dailyUsage: Migration = {
+  async up(db) {
+    await sql`
+      create table account_daily_usage (
+        account_id uuid not null references accounts (id),
+        day date not null,
+        used_minor bigint not null check (used_minor >= 0),
+        primary key (account_id, day)
+      );
+    `.execute(db);
+  },
+  async down(db) {
+    await sql`drop table account_daily_usage`.execute(db);
+  },
+};
+
 export const paymentsMigrations = {
   '2026-11-21-0400-payments-transfers-beneficiaries': transfersAndBeneficiaries,
+  '2026-11-21-0401-payments-daily-usage': dailyUsage,
 } as const;

@@ -26,7 +26,7 @@ import { newId } from '../../platform/ids.js';
 import { dailyLimitsOf } from '../accounts/index.js';
 import { lockAccounts, refusalError, tryApply, writeEntries, type AccountStates, type NewEntry } from '../ledger/index.js';
 import { paymentErrors } from './errors.js';
-import { insertTransfers, outgoingSinceByAccount, type MovementKind, type NewTransfer, type TransferRecord } from './store.js';
+import { addDailyUsage, dailyUsage, insertTransfers, type MovementKind, type NewTransfer, type TransferRecord } from './store.js';
 
 export interface MovementCommand {
   readonly kind: MovementKind;
@@ -77,8 +77,11 @@ function checkStatuses(states: AccountStates, command: MovementCommand): void {
 }
 
 interface Usage {
+  readonly day: string;
   readonly limits: Map<string, bigint>;
   readonly used: Map<string, bigint>;
+  /** What this batch adds to each account's usage. */
+  readonly added: Map<string, bigint>;
   readonly resetsInSeconds: number;
 }
 
@@ -87,8 +90,8 @@ async function readUsage(context: AppContext, tx: Tx, commands: readonly Movemen
   const now = context.now();
   const day = bankDay(now, context.config.BANK_TIMEZONE);
   const limits = await dailyLimitsOf(context.config, tx, accountIds);
-  const used = await outgoingSinceByAccount(tx, accountIds, day.startsAt);
-  return { limits, used, resetsInSeconds: Math.max(1, Math.ceil((day.endsAt.getTime() - now.getTime()) / 1000)) };
+  const used = await dailyUsage(tx, accountIds, day.date);
+  return { day: day.date, limits, used, added: new Map(), resetsInSeconds: Math.max(1, Math.ceil((day.endsAt.getTime() - now.getTime()) / 1000)) };
 }
 
 function checkDailyLimit(usage: Usage, command: MovementCommand): void {
@@ -208,6 +211,7 @@ export async function postBatch(
       accepted.push(accept(command, index));
       if (command.limited && command.fromAccountId !== null) {
         usage.used.set(command.fromAccountId, (usage.used.get(command.fromAccountId) ?? 0n) + command.amountMinor);
+        usage.added.set(command.fromAccountId, (usage.added.get(command.fromAccountId) ?? 0n) + command.amountMinor);
       }
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
@@ -218,6 +222,7 @@ export async function postBatch(
   if (accepted.length > 0) {
     await writeEntries(tx, states, accepted.map((item) => item.entry));
     const records = await insertTransfers(tx, accepted.map((item) => item.transfer));
+    await addDailyUsage(tx, usage.day, usage.added);
     const byId = new Map(records.map((record) => [record.id, record]));
     for (const item of accepted) {
       const record = byId.get(item.transfer.id);

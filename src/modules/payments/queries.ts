@@ -11,7 +11,7 @@ import { decodeCursor, encodeCursor } from '../../platform/http/schemas.js';
 import { isUuid } from '../../platform/ids.js';
 import { dailyLimitMinor, listAccountIdsOfOwner, visibleAccount } from '../accounts/index.js';
 import { paymentErrors } from './errors.js';
-import { findTransfer, listTransfers, outgoingSince, type MovementKind, type TransferRecord } from './store.js';
+import { dailyUsage, findTransfer, listTransfers, type MovementKind, type TransferRecord } from './store.js';
 
 /** A movement the principal may see: staff see all; a customer those touching their accounts. */
 export async function getTransfer(context: AppContext, principal: Principal, id: string): Promise<TransferRecord> {
@@ -107,7 +107,7 @@ export async function accountLimits(context: AppContext, principal: Principal, a
   const currency = currencyOf(account.record.currency);
   const day = bankDay(context.now(), context.config.BANK_TIMEZONE);
   const limitMinor = dailyLimitMinor(context.config, account.record);
-  const usedMinor = await outgoingSince(context.db, account.record.id, day.startsAt);
+  const usedMinor = (await dailyUsage(context.db, [account.record.id], day.date)).get(account.record.id) ?? 0n;
   const remainingMinor = limitMinor > usedMinor ? limitMinor - usedMinor : 0n;
   return {
     accountId: account.record.id,

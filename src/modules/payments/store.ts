@@ -106,24 +106,22 @@ export async function markReversed(tx: Tx, id: string): Promise<void> {
   await sql`update transfers set status = 'reversed' where id = ${id}`.execute(tx);
 }
 
-/** Money that left the account since `since` through withdrawals and outgoing transfers. */
-export async function outgoingSince(executor: Executor, accountId: string, since: Date): Promise<bigint> {
-  const result = await sql<{ total: bigint }>`
-    select coalesce(sum(amount_minor), 0)::int8 as total
-      from transfers
-     where from_account_id = ${accountId} and created_at >= ${since} and kind in ('withdrawal', 'transfer')`.execute(executor);
-  return result.rows[0]?.total ?? 0n;
+/** Money sent from each account on a bank day (withdrawals and outgoing transfers); absent when none. */
+export async function dailyUsage(executor: Executor, accountIds: readonly string[], day: string): Promise<Map<string, bigint>> {
+  if (accountIds.length === 0) return new Map();
+  const result = await sql<{ account_id: string; used_minor: bigint }>`
+    select account_id, used_minor from account_daily_usage
+     where account_id = any(${[...accountIds]}::uuid[]) and day = ${day}::date`.execute(executor);
+  return new Map(result.rows.map((row) => [row.account_id, row.used_minor]));
 }
 
-/** outgoingSince for several accounts at once; accounts with nothing out are absent. */
-export async function outgoingSinceByAccount(executor: Executor, accountIds: readonly string[], since: Date): Promise<Map<string, bigint>> {
-  if (accountIds.length === 0) return new Map();
-  const result = await sql<{ from_account_id: string; total: bigint }>`
-    select from_account_id, sum(amount_minor)::int8 as total
-      from transfers
-     where from_account_id = any(${[...accountIds]}::uuid[]) and created_at >= ${since} and kind in ('withdrawal', 'transfer')
-     group by from_account_id`.execute(executor);
-  return new Map(result.rows.map((row) => [row.from_account_id, row.total]));
+/** Adds money sent on a bank day to each account's usage (the caller holds the accounts' locks). */
+export async function addDailyUsage(tx: Tx, day: string, amounts: ReadonlyMap<string, bigint>): Promise<void> {
+  if (amounts.size === 0) return;
+  await sql`
+    insert into account_daily_usage (account_id, day, used_minor)
+    select account_id, ${day}::date, used_minor from unnest(${[...amounts.keys()]}::uuid[], ${[...amounts.values()]}::int8[]) as t(account_id, used_minor)
+    on conflict (account_id, day) do update set used_minor = account_daily_usage.used_minor + excluded.used_minor`.execute(tx);
 }
 
 export interface TransferFilter {

@@ -101,6 +101,7 @@ export async function buildServer(options: ServerOptions): Promise<Api> {
     genReqId: () => crypto.randomUUID(),
     ajv: undefined,
     return503OnClosing: true,
+    disableRequestLogging: true,
     forceCloseConnections: 'idle',
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
   }).withTypeProvider<ZodTypeProvider>();
@@ -146,11 +147,15 @@ export async function buildServer(options: ServerOptions): Promise<Api> {
       if (field !== undefined) throw validationError('invalid_characters', `${field} contains a NUL character.`, field);
     }
   });
+  // One access-log line per request (Fastify's own request logging writes two).
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
-    context.metrics.httpRequestDuration
-      .labels({ method: request.method, route, status_code: String(reply.statusCode) })
-      .observe(reply.elapsedTime / 1000);
+    const seconds = reply.elapsedTime / 1000;
+    context.metrics.httpRequestDuration.labels({ method: request.method, route, status_code: String(reply.statusCode) }).observe(seconds);
+    request.log.info(
+        { method: request.method, route, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10, user: request.principal?.userId },
+      'request',
+    );
   });
 
   await app.register(fastifySwagger, {
