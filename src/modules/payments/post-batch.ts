@@ -235,10 +235,14 @@ export async function postBatch(
     const command = commands[index] as MovementCommand;
     const leader = results[first];
     if (leader === undefined) throw new Error('an idempotency leader has no result');
-    results[index] =
-      commands[first]?.idempotency?.fingerprint === command.idempotency?.fingerprint
-        ? { kind: 'replayed', response: { ...leader.response, replayed: true } }
-        : refused(keyReused(), command);
+    if (commands[first]?.idempotency?.fingerprint !== command.idempotency?.fingerprint) {
+      results[index] = refused(keyReused(), command);
+    } else if (leader.kind === 'refused' && (isTransient(leader.error) || leader.error.code === 'idempotency_key_in_use')) {
+      // Nothing is stored under the key: the copy gets the same refusal, not as a replay.
+      results[index] = leader;
+    } else {
+      results[index] = { kind: 'replayed', response: { ...leader.response, replayed: true } };
+    }
   }
 
   // Remember each key's first answer, unless it was a replay or a refusal that may pass later.

@@ -36,6 +36,8 @@ export interface OpenDatabaseOptions {
   readonly statementTimeoutMs?: number;
   /** Lock the data directory against a second process (default true for a file-backed PGlite). */
   readonly lockDataDir?: boolean;
+  /** How long to wait for a PostgreSQL server that is starting or recovering; default 60 s. */
+  readonly connectTimeoutMs?: number;
 }
 
 const INT8_OID = 20;
@@ -59,10 +61,15 @@ async function openPostgres(databaseUrl: string, options: OpenDatabaseOptions): 
         oid === INT8_OID ? (value: string) => BigInt(value) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
     },
   });
-  // A connection that dies while idle (the server restarted) must not crash the process.
+  // A connection that dies (the server restarted or crashed) must not crash the process: the
+  // query running on it fails on its own, and the pool opens a new connection next time. The pool
+  // listens to idle clients; clients checked out need their own listener.
   pool.on('error', () => undefined);
+  pool.on('connect', (client) => {
+    client.on('error', () => undefined);
+  });
   const db = new Kysely({ dialect: new PostgresDialect({ pool }) });
-  await sql`select 1`.execute(db);
+  await waitForServer(db, options.connectTimeoutMs ?? 60_000);
   return {
     db,
     kind: 'postgres',
@@ -71,6 +78,25 @@ async function openPostgres(databaseUrl: string, options: OpenDatabaseOptions): 
       await db.destroy();
     },
   };
+}
+
+/**
+ * Waits until the server accepts queries: a server that is starting up or recovering from a crash
+ * refuses connections for a while, and Kosh should not give up on it at once.
+ */
+async function waitForServer(db: Db, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      await sql`select 1`.execute(db);
+      return;
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      const transient = code === '57P03' || code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === '08006' || code === '08001';
+      if (!transient || Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 50 * attempt)));
+    }
+  }
 }
 
 async function openPGlite(options: OpenDatabaseOptions): Promise<Database> {
