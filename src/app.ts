@@ -12,7 +12,7 @@ import type { AppContext } from './platform/context.js';
 import { openDatabase, type Database } from './platform/db/database.js';
 import { mergeMigrations, migrateToLatest } from './platform/db/migrate.js';
 import { platformMigrations } from './platform/db/platform-migrations.js';
-import { createTransactor } from './platform/db/transaction.js';
+import { createTransactor, scriptedTransaction } from './platform/db/transaction.js';
 import { createIdempotentExecutor } from './platform/http/idempotency.js';
 import { buildServer, type Api } from './platform/http/server.js';
 import { createTokenService } from './platform/http/tokens.js';
@@ -45,6 +45,7 @@ export async function openConfiguredDatabase(config: Config): Promise<Database> 
     databaseUrl: config.DATABASE_URL,
     dataDir: config.dataDir,
     poolMax: config.DATABASE_POOL_MAX,
+    writerPoolMax: config.ENGINE_BATCHES_IN_FLIGHT_MAX + 1,
     statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
   });
 }
@@ -53,13 +54,16 @@ export async function createContext(options: CreateAppOptions & { database: Data
   const { config, database } = options;
   await migrateToLatest(database.db, migrations);
   const metrics = createMetrics({ poolStats: () => database.poolStats() });
-  const transact = createTransactor(database.db, (sqlstate) => metrics.transactionRetries.inc({ sqlstate }));
+  const countRetry = (sqlstate: string) => metrics.transactionRetries.inc({ sqlstate });
+  const transact = createTransactor(database.db, countRetry);
+  const shutdownHooks: Array<() => Promise<void>> = [];
   const secrets = loadSecrets({ dataDir: config.dataDir, jwtSecret: config.JWT_SECRET, ephemeral: options.ephemeralSecrets === true });
   return {
     config,
     database,
     db: database.db,
     transact,
+    transactScripted: (work) => scriptedTransaction(database, work, { onRetry: countRetry }),
     executeCommand: createIdempotentExecutor({ transact, ttlHours: config.IDEMPOTENCY_TTL_HOURS }),
     metrics,
     tokens: createTokenService({
@@ -70,6 +74,12 @@ export async function createContext(options: CreateAppOptions & { database: Data
     }),
     migrations,
     now: options.now ?? (() => new Date()),
+    onShutdown: (hook) => {
+      shutdownHooks.push(hook);
+    },
+    shutdown: async () => {
+      await Promise.all(shutdownHooks.splice(0).map((hook) => hook()));
+    },
   };
 }
 
@@ -94,6 +104,7 @@ export async function createApp(options: CreateAppOptions): Promise<KoshApp> {
         closed = true;
         try {
           await http.close();
+          await context.shutdown();
         } finally {
           await database.close();
         }

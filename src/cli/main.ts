@@ -1,6 +1,7 @@
 /**
  * The `kosh` command: serve, migrate, seed, verify.
  */
+import cluster from 'node:cluster';
 import { parseArgs } from 'node:util';
 import { createApp, createContext, openConfiguredDatabase, version } from '../app.js';
 import { checkIntegrity } from '../modules/ledger/index.js';
@@ -31,10 +32,48 @@ async function withContext<T>(config: Config, work: (context: Awaited<ReturnType
   }
 }
 
+/**
+ * Serves with several worker processes on one port (node:cluster), for a PostgreSQL server: the
+ * primary migrates and seeds, then forks the workers and restarts any that dies. Workers share
+ * nothing but the database, as any copies of Kosh do.
+ */
+async function serveCluster(config: Config): Promise<void> {
+  await withContext(config, async (context) => {
+    if (config.SEED_ON_EMPTY && (await seedDemoData(context))) {
+      console.log(`Loaded demo data: customers arjun, priya, rahul; staff admin, auditor; password "${DEMO_PASSWORD}".`);
+    }
+  });
+  let stopping = false;
+  const fork = () => cluster.fork({ KOSH_CLUSTER_WORKER: '1' });
+  for (let index = 0; index < config.WORKERS; index += 1) fork();
+  cluster.on('exit', (worker, code, signal) => {
+    if (stopping) {
+      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
+      return;
+    }
+    console.error(`worker ${worker.process.pid} exited (${signal ?? code}); starting another`);
+    setTimeout(fork, 1000);
+  });
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill(signal);
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
 async function serve(config: Config): Promise<void> {
+  const clustered = config.WORKERS > 1;
+  if (clustered && cluster.isPrimary) {
+    if (config.DATABASE_URL === undefined) {
+      throw new ConfigError('WORKERS above 1 needs DATABASE_URL: the embedded database belongs to one process.');
+    }
+    return serveCluster(config);
+  }
   const app = await createApp({ config });
   const log = app.http.log;
-  if (config.SEED_ON_EMPTY && (await seedDemoData(app.context))) {
+  if (!clustered && config.SEED_ON_EMPTY && (await seedDemoData(app.context))) {
     log.info(`Loaded demo data: customers arjun, priya, rahul; staff admin, auditor; password "${DEMO_PASSWORD}".`);
   }
   const purge = setInterval(() => {

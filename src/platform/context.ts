@@ -6,6 +6,7 @@ import type { Config } from './config.js';
 import type { Database, Db } from './db/database.js';
 import type { Migrations } from './db/migrate.js';
 import type { Transactor } from './db/transaction.js';
+import type { StatementRunner } from './db/script.js';
 import type { IdempotentExecutor } from './http/idempotency.js';
 import type { TokenService } from './http/tokens.js';
 import type { Metrics } from './metrics.js';
@@ -15,10 +16,16 @@ export interface AppContext {
   readonly database: Database;
   readonly db: Db;
   readonly transact: Transactor;
+  /** A transaction in scripts on a writer connection (the transfer engine's batches). */
+  transactScripted<T>(work: (runner: StatementRunner) => Promise<T>): Promise<T>;
   readonly executeCommand: IdempotentExecutor;
   readonly metrics: Metrics;
   readonly tokens: TokenService;
   readonly migrations: Migrations;
   /** The current time; one place so that tests can reason about bank days. */
   now(): Date;
+  /** Registers work to finish before the database closes (draining queues). */
+  onShutdown(hook: () => Promise<void>): void;
+  /** Runs the shutdown hooks (the application calls it after the HTTP server has closed). */
+  shutdown(): Promise<void>;
 }

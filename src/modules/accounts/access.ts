@@ -12,7 +12,8 @@ import { readAccounts, type LedgerAccount } from '../ledger/index.js';
 import { parseAmount, currencyOf } from '../../core/money.js';
 import type { Config } from '../../platform/config.js';
 import { accountErrors } from './errors.js';
-import { findAccountsByIds, type AccountRecord, type AccountType } from './store.js';
+import { accountsByIdsStatement, findAccountsByIds, type AccountRecord, type AccountType } from './store.js';
+import type { Statement } from '../../platform/db/script.js';
 
 export interface Account {
   readonly record: AccountRecord;
@@ -61,8 +62,11 @@ export function defaultDailyLimitMinor(config: Config, type: AccountType, curren
   return parseAmount(`${whole}${unit.exponent > 0 ? `.${fraction.padEnd(unit.exponent, '0').slice(0, unit.exponent)}` : ''}`, unit, { allowZero: true, maxMinor: 10n ** 18n });
 }
 
-/** The daily limits of several accounts, read in the caller's transaction (admins may change them). */
-export async function dailyLimitsOf(config: Config, executor: Db | Tx, ids: readonly string[]): Promise<Map<string, bigint>> {
-  const records = await findAccountsByIds(executor, ids.filter(isUuid));
-  return new Map(records.map((record) => [record.id, dailyLimitMinor(config, record)]));
+/** The daily limits of several accounts, as a statement for the caller's transaction (admins may change them). */
+export function dailyLimitsStatement(config: Config, ids: readonly string[]): Statement<Map<string, bigint>> {
+  const statement = accountsByIdsStatement(ids.filter(isUuid));
+  return {
+    sql: statement.sql,
+    parse: (rows) => new Map(statement.parse(rows).map((record) => [record.id, dailyLimitMinor(config, record)])),
+  };
 }

@@ -45,7 +45,7 @@ function cacheOf(context: AppContext): FactsCache {
         });
       },
       // Only found accounts are remembered (an id unknown now may be opened later).
-      { cache: false, maxBatchSize: 500 },
+      { cache: false, maxBatchSize: 500, batchScheduleFn: (callback) => setImmediate(callback) },
     );
     cache = { known, loader: byId, idByNumber: new LRUCache({ max: CACHED_ACCOUNTS_MAX }) };
     caches.set(context, cache);

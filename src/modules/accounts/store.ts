@@ -2,6 +2,7 @@
 import { sql } from 'kysely';
 import type { Db } from '../../platform/db/database.js';
 import type { Tx } from '../../platform/db/transaction.js';
+import { arrayLiteral, runStatement, type Statement } from '../../platform/db/script.js';
 
 type Executor = Db | Tx;
 
@@ -36,13 +37,13 @@ interface AccountRow {
 function toRecord(row: AccountRow): AccountRecord {
   return {
     id: row.id,
-    seq: row.seq,
+    seq: BigInt(row.seq),
     number: row.number,
     ownerId: row.owner_id,
     type: row.type,
     currency: row.currency.trim(),
     nickname: row.nickname,
-    dailyLimitMinor: row.daily_limit_minor,
+    dailyLimitMinor: row.daily_limit_minor === null ? null : BigInt(row.daily_limit_minor),
     frozenByBank: row.frozen_by_bank,
     createdAt: row.created_at,
   };
@@ -62,10 +63,16 @@ export async function insertAccount(
   return row === undefined ? undefined : toRecord(row);
 }
 
+export function accountsByIdsStatement(ids: readonly string[]): Statement<AccountRecord[]> {
+  return {
+    sql: `select * from accounts where id = any(${arrayLiteral(ids, 'uuid')})`,
+    parse: (rows) => (rows as AccountRow[]).map(toRecord),
+  };
+}
+
 export async function findAccountsByIds(executor: Executor, ids: readonly string[]): Promise<AccountRecord[]> {
   if (ids.length === 0) return [];
-  const result = await sql<AccountRow>`select * from accounts where id = any(${[...ids]}::uuid[])`.execute(executor);
-  return result.rows.map(toRecord);
+  return runStatement(executor, accountsByIdsStatement(ids));
 }
 
 export async function findAccountByNumber(executor: Executor, number: string): Promise<AccountRecord | undefined> {

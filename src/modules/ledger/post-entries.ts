@@ -6,7 +6,8 @@
  */
 import { applyEntry, type LedgerAccountState, type Posting, type Refusal } from '../../core/ledger.js';
 import type { Tx } from '../../platform/db/transaction.js';
-import { insertEntries, lockAccounts as lockAccountRows, type PostingRow } from './store.js';
+import { insertEntriesStatements, lockAccountsStatement, type PostingRow } from './store.js';
+import { runStatement, type Statement } from '../../platform/db/script.js';
 
 export type AccountStates = Map<string, LedgerAccountState>;
 
@@ -21,7 +22,12 @@ export interface NewEntry {
 
 /** Locks the accounts (ascending id order) and returns their states; missing ids are absent. */
 export function lockAccounts(tx: Tx, accountIds: readonly string[]): Promise<AccountStates> {
-  return lockAccountRows(tx, accountIds);
+  return runStatement(tx, lockAccountsStatement(accountIds));
+}
+
+/** The statement form of lockAccounts, for a script. */
+export function lockAccountsFor(accountIds: readonly string[]): Statement<AccountStates> {
+  return lockAccountsStatement(accountIds);
 }
 
 /** Applies an entry to the running states when acceptable; otherwise returns why not and changes nothing. */
@@ -30,10 +36,10 @@ export function tryApply(states: AccountStates, postings: readonly Posting[]): R
 }
 
 /**
- * Writes entries already accepted by tryApply against `states`, with two set-based statements.
- * Returns the commit timestamp of the entries (the transaction's time).
+ * The statements that write entries already accepted by tryApply against `states` (two set-based
+ * inserts; the posting trigger re-checks them and updates each balance once).
  */
-export async function writeEntries(tx: Tx, states: AccountStates, entries: readonly NewEntry[]): Promise<Date> {
+export function writeEntriesFor(states: AccountStates, entries: readonly NewEntry[]): Statement<void>[] {
   if (entries.length === 0) throw new Error('writeEntries needs at least one entry');
   const postings: PostingRow[] = [];
   for (const entry of entries) {
@@ -43,8 +49,7 @@ export async function writeEntries(tx: Tx, states: AccountStates, entries: reado
       postings.push({ entryId: entry.id, accountId: posting.accountId, currency: state.currency, amountMinor: posting.amountMinor });
     }
   }
-  return insertEntries(
-    tx,
+  return insertEntriesStatements(
     entries.map((entry) => ({ id: entry.id, kind: entry.kind, description: entry.description, reversesEntryId: entry.reversesEntryId ?? null })),
     postings,
   );

@@ -5,6 +5,7 @@ import { sql } from 'kysely';
 import type { LedgerAccountKind, LedgerAccountState, LedgerAccountStatus } from '../../core/ledger.js';
 import type { Db } from '../../platform/db/database.js';
 import type { Tx } from '../../platform/db/transaction.js';
+import { arrayLiteral, type Statement } from '../../platform/db/script.js';
 
 type Executor = Db | Tx;
 
@@ -91,26 +92,28 @@ export async function readAccounts(executor: Executor, ids: readonly string[]): 
   return result.rows.map(toAccount);
 }
 
+function toState(row: LedgerAccountRow): LedgerAccountState {
+  return {
+    id: row.id,
+    kind: row.kind,
+    currency: row.currency.trim(),
+    status: row.status,
+    allowOverdraft: row.allow_overdraft,
+    balanceMinor: BigInt(row.balance_minor),
+  };
+}
+
 /**
  * Locks the accounts for the rest of the transaction, always in ascending id order, so that two
  * transactions touching the same accounts queue instead of deadlocking.
  */
-export async function lockAccounts(tx: Tx, ids: readonly string[]): Promise<Map<string, LedgerAccountState>> {
+export function lockAccountsStatement(ids: readonly string[]): Statement<Map<string, LedgerAccountState>> {
   const sorted = [...new Set(ids)].sort();
-  const result = await sql<LedgerAccountRow>`
-    select * from ledger_accounts where id = any(${sorted}::uuid[]) order by id for update`.execute(tx);
-  const states = new Map<string, LedgerAccountState>();
-  for (const row of result.rows) {
-    states.set(row.id, {
-      id: row.id,
-      kind: row.kind,
-      currency: row.currency.trim(),
-      status: row.status,
-      allowOverdraft: row.allow_overdraft,
-      balanceMinor: row.balance_minor,
-    });
-  }
-  return states;
+  return {
+    sql: `select id, kind, currency, status, allow_overdraft, balance_minor
+            from ledger_accounts where id = any(${arrayLiteral(sorted, 'uuid')}) order by id for update`,
+    parse: (rows) => new Map((rows as LedgerAccountRow[]).map((row) => [row.id, toState(row)])),
+  };
 }
 
 export interface EntryRow {
@@ -128,19 +131,21 @@ export interface PostingRow {
 }
 
 /** Inserts entries and then all their postings, each with one set-based statement. */
-export async function insertEntries(tx: Tx, entries: readonly EntryRow[], postings: readonly PostingRow[]): Promise<Date> {
-  const inserted = await sql<{ created_at: Date }>`
-    insert into journal_entries (id, kind, description, reverses_entry_id)
-    select * from unnest(${entries.map((e) => e.id)}::uuid[], ${entries.map((e) => e.kind)}::text[],
-                         ${entries.map((e) => e.description)}::text[], ${entries.map((e) => e.reversesEntryId)}::uuid[])
-    returning created_at`.execute(tx);
-  await sql`
-    insert into postings (entry_id, account_id, currency, amount_minor)
-    select * from unnest(${postings.map((p) => p.entryId)}::uuid[], ${postings.map((p) => p.accountId)}::uuid[],
-                         ${postings.map((p) => p.currency)}::text[], ${postings.map((p) => p.amountMinor)}::int8[])`.execute(tx);
-  const createdAt = inserted.rows[0]?.created_at;
-  if (createdAt === undefined) throw new Error('no entry inserted');
-  return createdAt;
+export function insertEntriesStatements(entries: readonly EntryRow[], postings: readonly PostingRow[]): [Statement<void>, Statement<void>] {
+  return [
+    {
+      sql: `insert into journal_entries (id, kind, description, reverses_entry_id)
+            select * from unnest(${arrayLiteral(entries.map((e) => e.id), 'uuid')}, ${arrayLiteral(entries.map((e) => e.kind), 'text')},
+                                 ${arrayLiteral(entries.map((e) => e.description), 'text')}, ${arrayLiteral(entries.map((e) => e.reversesEntryId), 'uuid')})`,
+      parse: () => undefined,
+    },
+    {
+      sql: `insert into postings (entry_id, account_id, currency, amount_minor)
+            select * from unnest(${arrayLiteral(postings.map((p) => p.entryId), 'uuid')}, ${arrayLiteral(postings.map((p) => p.accountId), 'uuid')},
+                                 ${arrayLiteral(postings.map((p) => p.currency), 'text')}, ${arrayLiteral(postings.map((p) => p.amountMinor), 'int8')})`,
+      parse: () => undefined,
+    },
+  ];
 }
 
 export async function updateStatus(tx: Tx, id: string, status: LedgerAccountStatus): Promise<void> {
@@ -246,6 +251,18 @@ export async function statement(
     };
   });
   return { openingBalanceMinor, lines };
+}
+
+/** The start time of the current transaction, as a statement for a script. */
+export function transactionTimeStatement(): Statement<Date> {
+  return {
+    sql: 'select now() as now',
+    parse: (rows) => {
+      const value = (rows as { now: Date | string }[])[0]?.now;
+      if (value === undefined) throw new Error('no transaction time');
+      return value instanceof Date ? value : new Date(value);
+    },
+  };
 }
 
 /** The start time of the current transaction. */

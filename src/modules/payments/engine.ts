@@ -28,9 +28,14 @@ export interface EngineLimits {
 
 interface Pending {
   readonly command: MovementCommand;
+  /** The ledger accounts the command touches. */
+  readonly accounts: readonly string[];
   readonly resolve: (response: CommandResponse) => void;
   readonly reject: (error: unknown) => void;
 }
+
+/** How far into the queue a batch looks for commands whose accounts are free. */
+const SCAN_MAX = 5000;
 
 export const overloaded = () =>
   new DomainError({
@@ -41,8 +46,10 @@ export const overloaded = () =>
   });
 
 export class TransferEngine {
-  private readonly queue: Pending[] = [];
+  private queue: Pending[] = [];
   private inFlight = 0;
+  /** Ledger accounts touched by batches in flight (with how many batches touch each). */
+  private readonly busy = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
   private waitOver = false;
 
@@ -56,9 +63,17 @@ export class TransferEngine {
   submit(command: MovementCommand): Promise<CommandResponse> {
     if (this.queue.length >= this.limits.queueLengthMax) return Promise.reject(overloaded());
     return new Promise<CommandResponse>((resolve, reject) => {
-      this.queue.push({ command, resolve, reject });
+      const accounts = [...new Set(command.postings.map((posting) => posting.accountId))];
+      this.queue.push({ command, accounts, resolve, reject });
       this.schedule();
     });
+  }
+
+  /** Resolves when every queued and in-flight movement has its answer (at shutdown). */
+  async drain(): Promise<void> {
+    while (this.queue.length > 0 || this.inFlight > 0) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
   }
 
   /** Movements waiting for a batch (reported in /metrics). */
@@ -77,13 +92,57 @@ export class TransferEngine {
         }, this.limits.batchWaitMs);
         return;
       }
+      const batch = this.takeBatch();
+      // Everything waiting touches an account of a batch in flight: its end will schedule again.
+      if (batch.length === 0) return;
       this.waitOver = false;
-      const batch = this.queue.splice(0, this.limits.batchSizeMax);
       this.inFlight += 1;
       void this.post(batch).finally(() => {
         this.inFlight -= 1;
+        this.release(batch);
         this.schedule();
       });
+    }
+  }
+
+  /**
+   * Takes the next batch: commands in arrival order whose accounts no batch in flight touches, so
+   * that concurrent batches never wait for each other's row locks. A command left behind holds
+   * back every later command on its accounts, so each account still sees its commands in arrival
+   * order.
+   */
+  private takeBatch(): Pending[] {
+    const batch: Pending[] = [];
+    const held = new Set<string>();
+    const rest: Pending[] = [];
+    let scanned = 0;
+    for (const pending of this.queue) {
+      scanned += 1;
+      const eligible =
+        batch.length < this.limits.batchSizeMax &&
+        scanned <= SCAN_MAX &&
+        pending.accounts.every((account) => !this.busy.has(account) && !held.has(account));
+      if (eligible) {
+        batch.push(pending);
+      } else {
+        rest.push(pending);
+        for (const account of pending.accounts) held.add(account);
+      }
+    }
+    this.queue = rest;
+    for (const pending of batch) {
+      for (const account of pending.accounts) this.busy.set(account, (this.busy.get(account) ?? 0) + 1);
+    }
+    return batch;
+  }
+
+  private release(batch: readonly Pending[]): void {
+    for (const pending of batch) {
+      for (const account of pending.accounts) {
+        const count = (this.busy.get(account) ?? 1) - 1;
+        if (count === 0) this.busy.delete(account);
+        else this.busy.set(account, count);
+      }
     }
   }
 
@@ -91,7 +150,7 @@ export class TransferEngine {
     let results: BatchResult[];
     const started = performance.now();
     try {
-      results = await this.context.transact((tx) => postBatch(this.context, tx, batch.map((pending) => pending.command), this.render));
+      results = await this.context.transactScripted((runner) => postBatch(this.context, runner, batch.map((pending) => pending.command), this.render));
     } catch (error) {
       const unavailable = mapError(error, '').problem.status === 503;
       if (batch.length > 1 && !unavailable) {
@@ -133,6 +192,8 @@ export function engineFor(context: AppContext, render: RenderTransfer): Transfer
       render,
     );
     engines.set(context, engine);
+    const started = engine;
+    context.onShutdown(() => started.drain());
   }
   return engine;
 }

@@ -14,8 +14,8 @@ import { isUuid } from '../../platform/ids.js';
 import { accountErrors, accountFacts, accountFactsByNumber, type AccountFacts } from '../accounts/index.js';
 import { cachedSystemAccountId } from '../ledger/index.js';
 import { paymentErrors } from './errors.js';
-import { postOne, type MovementCommand } from './post-batch.js';
-import { findBeneficiary, type TransferRecord } from './store.js';
+import { postOne, type MovementCommand, type PostedTransfer } from './post-batch.js';
+import { findBeneficiary } from './store.js';
 import { transactionView } from './views.js';
 
 export type AmountInput = string | number;
@@ -138,22 +138,22 @@ export async function prepareTransfer(context: AppContext, principal: Principal,
  * Posts a prepared movement in a transaction of its own, without the engine (library use: demo
  * data, tools). Preparing happens before the transaction opens, as PGlite has one connection.
  */
-async function postNow(context: AppContext, prepare: () => Promise<PreparedMovement>): Promise<TransferRecord> {
+async function postNow(context: AppContext, prepare: () => Promise<PreparedMovement>): Promise<PostedTransfer> {
   const movement = await prepare();
   return context.transact((tx) => postOne(context, tx, { ...movement, path: '' }, transactionView));
 }
 
 /** Deposits now (library use). Errors: those of prepareCash. */
-export function deposit(context: AppContext, principal: Principal, input: CashInput): Promise<TransferRecord> {
+export function deposit(context: AppContext, principal: Principal, input: CashInput): Promise<PostedTransfer> {
   return postNow(context, () => prepareCash(context, principal, input, 'deposit'));
 }
 
 /** Withdraws now (library use). Errors: those of prepareCash. */
-export function withdraw(context: AppContext, principal: Principal, input: CashInput): Promise<TransferRecord> {
+export function withdraw(context: AppContext, principal: Principal, input: CashInput): Promise<PostedTransfer> {
   return postNow(context, () => prepareCash(context, principal, input, 'withdrawal'));
 }
 
 /** Transfers now (library use). Errors: those of prepareTransfer. */
-export function transfer(context: AppContext, principal: Principal, input: TransferInput): Promise<TransferRecord> {
+export function transfer(context: AppContext, principal: Principal, input: TransferInput): Promise<PostedTransfer> {
   return postNow(context, () => prepareTransfer(context, principal, input));
 }

@@ -13,20 +13,25 @@
  *    handful of set-based statements (each balance is updated once per batch by the ledger trigger).
  *
  * Every check happens before the first write. A single movement is a batch of one.
+ *
+ * On the engine's write connection the batch costs two round trips (see platform/db/script.ts):
+ * one script for steps 1 to 3 (with BEGIN), one for step 5 (with COMMIT). Statements of a script
+ * run in order, each with its own snapshot, so every read happens after the locks it relies on.
  */
 import { DomainError } from '../../core/errors.js';
 import type { Posting } from '../../core/ledger.js';
 import { currencyOf, formatAmount } from '../../core/money.js';
 import { bankDay } from '../../core/time.js';
 import type { AppContext } from '../../platform/context.js';
-import { findStoredResponses, keyId, storeResponses, tryLockKeys, type IdempotencyKeyRef } from '../../platform/db/idempotency-store.js';
+import { findStoredResponses, keyId, storeResponses, tryLockKeys, type IdempotencyKeyRef, type ResponseToStore, type StoredResponse } from '../../platform/db/idempotency-store.js';
+import { transactionRunner, type StatementRunner } from '../../platform/db/script.js';
 import type { Tx } from '../../platform/db/transaction.js';
 import { isTransient, keyInUse, keyReused, refusalResponse, type CommandResponse } from '../../platform/http/idempotency.js';
 import { newId } from '../../platform/ids.js';
-import { dailyLimitsOf } from '../accounts/index.js';
-import { lockAccounts, refusalError, tryApply, writeEntries, type AccountStates, type NewEntry } from '../ledger/index.js';
+import { dailyLimitsStatement } from '../accounts/index.js';
+import { lockAccountsFor, refusalError, transactionTimeStatement, tryApply, writeEntriesFor, type AccountStates, type NewEntry } from '../ledger/index.js';
 import { paymentErrors } from './errors.js';
-import { addDailyUsage, dailyUsage, insertTransfers, type MovementKind, type NewTransfer, type TransferRecord } from './store.js';
+import { addDailyUsageStatement, dailyUsageStatement, insertTransfersStatement, type MovementKind, type NewTransfer, type TransferRecord } from './store.js';
 
 export interface MovementCommand {
   readonly kind: MovementKind;
@@ -47,13 +52,16 @@ export interface MovementCommand {
   readonly path: string;
 }
 
+/** A transfer record as posted (its sequence number is the database's business). */
+export type PostedTransfer = Omit<TransferRecord, 'seq'>;
+
 export type BatchResult =
-  | { readonly kind: 'posted'; readonly record: TransferRecord; readonly response: CommandResponse }
+  | { readonly kind: 'posted'; readonly record: PostedTransfer; readonly response: CommandResponse }
   | { readonly kind: 'refused'; readonly error: DomainError; readonly response: CommandResponse }
   | { readonly kind: 'replayed'; readonly response: CommandResponse };
 
 /** How a posted movement is shown to its caller (the 201 body). */
-export type RenderTransfer = (record: TransferRecord) => unknown;
+export type RenderTransfer = (record: PostedTransfer) => unknown;
 
 function refused(error: DomainError, command: MovementCommand): BatchResult {
   return { kind: 'refused', error, response: refusalResponse(error, command.path) };
@@ -85,15 +93,6 @@ interface Usage {
   readonly resetsInSeconds: number;
 }
 
-async function readUsage(context: AppContext, tx: Tx, commands: readonly MovementCommand[]): Promise<Usage> {
-  const accountIds = [...new Set(commands.filter((command) => command.limited && command.fromAccountId !== null).map((command) => command.fromAccountId as string))];
-  const now = context.now();
-  const day = bankDay(now, context.config.BANK_TIMEZONE);
-  const limits = await dailyLimitsOf(context.config, tx, accountIds);
-  const used = await dailyUsage(tx, accountIds, day.date);
-  return { day: day.date, limits, used, added: new Map(), resetsInSeconds: Math.max(1, Math.ceil((day.endsAt.getTime() - now.getTime()) / 1000)) };
-}
-
 function checkDailyLimit(usage: Usage, command: MovementCommand): void {
   if (!command.limited || command.fromAccountId === null) return;
   const limitMinor = usage.limits.get(command.fromAccountId);
@@ -108,14 +107,17 @@ function checkDailyLimit(usage: Usage, command: MovementCommand): void {
   }
 }
 
-/**
- * Resolves idempotency keys: duplicates inside the batch follow their first occurrence; a key whose
- * lock is held elsewhere is refused; a stored response is replayed (or the key reuse refused).
- * Returns, per command, a result when the key decides it, and the followers to settle at the end.
- */
-async function resolveKeys(tx: Tx, commands: readonly MovementCommand[], results: (BatchResult | undefined)[]): Promise<Array<[number, number]>> {
+interface KeyPlan {
+  /** Indexes of the first command of each key, in order. */
+  readonly leaders: number[];
+  /** [command, its key's first command] for repeated keys inside the batch. */
+  readonly followers: Array<[number, number]>;
+}
+
+/** Groups the commands by idempotency key: the first of each key leads, repeats follow it. */
+function planKeys(commands: readonly MovementCommand[]): KeyPlan {
   const firstByKey = new Map<string, number>();
-  const keyed: number[] = [];
+  const leaders: number[] = [];
   const followers: Array<[number, number]> = [];
   commands.forEach((command, index) => {
     if (command.idempotency === undefined) return;
@@ -123,29 +125,39 @@ async function resolveKeys(tx: Tx, commands: readonly MovementCommand[], results
     const first = firstByKey.get(id);
     if (first === undefined) {
       firstByKey.set(id, index);
-      keyed.push(index);
+      leaders.push(index);
     } else {
       followers.push([index, first]);
     }
   });
-  const refOf = (index: number) => (commands[index]?.idempotency as { ref: IdempotencyKeyRef }).ref;
-  const locked = await tryLockKeys(tx, keyed.map(refOf));
-  const lockedIndexes = keyed.filter((_, position) => locked[position] === true);
-  const stored = await findStoredResponses(tx, lockedIndexes.map(refOf));
-  keyed.forEach((index, position) => {
+  return { leaders, followers };
+}
+
+/**
+ * Decides the keyed leaders by their locks and stored responses: a key held elsewhere is refused
+ * (409); a stored response is replayed, or refused when it served another request (422).
+ */
+function applyKeys(
+  commands: readonly MovementCommand[],
+  plan: KeyPlan,
+  locked: readonly boolean[],
+  stored: ReadonlyMap<string, StoredResponse>,
+  results: (BatchResult | undefined)[],
+): void {
+  plan.leaders.forEach((index, position) => {
     const command = commands[index] as MovementCommand;
+    const idempotency = command.idempotency as { ref: IdempotencyKeyRef; fingerprint: string };
     if (locked[position] !== true) {
       results[index] = refused(keyInUse(), command);
       return;
     }
-    const response = stored.get(keyId(refOf(index)));
+    const response = stored.get(keyId(idempotency.ref));
     if (response === undefined) return;
     results[index] =
-      response.fingerprint === command.idempotency?.fingerprint
+      response.fingerprint === idempotency.fingerprint
         ? { kind: 'replayed', response: { statusCode: response.statusCode, payload: response.payload, replayed: true } }
         : refused(keyReused(), command);
   });
-  return followers;
 }
 
 interface Accepted {
@@ -182,24 +194,45 @@ function accept(command: MovementCommand, index: number): Accepted {
 }
 
 /**
- * Posts the commands in one transaction (the caller's) and returns one result per command, in
+ * Posts the commands in one transaction (run by `runner`) and returns one result per command, in
  * order. Throws only for unexpected failures (a database error), never for a refusal.
  */
 export async function postBatch(
   context: AppContext,
-  tx: Tx,
+  runner: StatementRunner,
   commands: readonly MovementCommand[],
   render: RenderTransfer,
 ): Promise<BatchResult[]> {
   const results: (BatchResult | undefined)[] = new Array<BatchResult | undefined>(commands.length).fill(undefined);
-  const followers = await resolveKeys(tx, commands, results);
-  const followerIndexes = new Set(followers.map(([index]) => index));
+  const plan = planKeys(commands);
+  const refs = plan.leaders.map((index) => (commands[index]?.idempotency as { ref: IdempotencyKeyRef }).ref);
+  const limitedIds = [
+    ...new Set(commands.filter((command) => command.limited && command.fromAccountId !== null).map((command) => command.fromAccountId as string)),
+  ];
+  const now = context.now();
+  const day = bankDay(now, context.config.BANK_TIMEZONE);
+
+  // Round trip 1: keys, locks, and what the decisions read (each read after the locks it needs).
+  const lockKeys = tryLockKeys(refs);
+  const readStored = findStoredResponses(refs);
+  const lock = lockAccountsFor(commands.flatMap((command) => command.postings.map((posting) => posting.accountId)));
+  const readLimits = dailyLimitsStatement(context.config, limitedIds);
+  const readUsage = dailyUsageStatement(limitedIds, day.date);
+  const readNow = transactionTimeStatement();
+  const reads = await runner.run([lockKeys.sql, readStored.sql, lock.sql, readLimits.sql, readUsage.sql, readNow.sql]);
+  applyKeys(commands, plan, lockKeys.parse(reads[0] ?? []), readStored.parse(reads[1] ?? []), results);
+  const states = lock.parse(reads[2] ?? []);
+  const usage: Usage = {
+    day: day.date,
+    limits: readLimits.parse(reads[3] ?? []),
+    used: readUsage.parse(reads[4] ?? []),
+    added: new Map(),
+    resetsInSeconds: Math.max(1, Math.ceil((day.endsAt.getTime() - now.getTime()) / 1000)),
+  };
+  const createdAt = readNow.parse(reads[5] ?? []);
+
+  const followerIndexes = new Set(plan.followers.map(([index]) => index));
   const live = commands.map((_, index) => index).filter((index) => results[index] === undefined && !followerIndexes.has(index));
-
-  const liveCommands = live.map((index) => commands[index] as MovementCommand);
-  const states = await lockAccounts(tx, liveCommands.flatMap((command) => command.postings.map((posting) => posting.accountId)));
-  const usage = await readUsage(context, tx, liveCommands);
-
   const accepted: Accepted[] = [];
   for (const index of live) {
     const command = commands[index] as MovementCommand;
@@ -218,20 +251,31 @@ export async function postBatch(
       results[index] = refused(error, command);
     }
   }
-
-  if (accepted.length > 0) {
-    await writeEntries(tx, states, accepted.map((item) => item.entry));
-    const records = await insertTransfers(tx, accepted.map((item) => item.transfer));
-    await addDailyUsage(tx, usage.day, usage.added);
-    const byId = new Map(records.map((record) => [record.id, record]));
-    for (const item of accepted) {
-      const record = byId.get(item.transfer.id);
-      if (record === undefined) throw new Error(`transfer ${item.transfer.id} was not written`);
-      results[item.index] = { kind: 'posted', record, response: { statusCode: 201, payload: JSON.stringify(render(record)), replayed: false } };
-    }
+  for (const item of accepted) {
+    const record: PostedTransfer = { ...item.transfer, status: 'posted', createdAt };
+    results[item.index] = { kind: 'posted', record, response: { statusCode: 201, payload: JSON.stringify(render(record)), replayed: false } };
   }
+  settleFollowers(commands, plan, results);
 
-  for (const [index, first] of followers) {
+  // Round trip 2: every write, then commit.
+  const writes: string[] = [];
+  if (accepted.length > 0) {
+    writes.push(...writeEntriesFor(states, accepted.map((item) => item.entry)).map((statement) => statement.sql));
+    writes.push(insertTransfersStatement(accepted.map((item) => item.transfer)).sql);
+    if (usage.added.size > 0) writes.push(addDailyUsageStatement(usage.day, usage.added).sql);
+  }
+  const toStore = responsesToStore(commands, live, results);
+  if (toStore.length > 0) writes.push(storeResponses(toStore, context.config.IDEMPOTENCY_TTL_HOURS).sql);
+  await runner.finish(writes);
+
+  return results.map((result) => {
+    if (result === undefined) throw new Error('a command has no result');
+    return result;
+  });
+}
+
+function settleFollowers(commands: readonly MovementCommand[], plan: KeyPlan, results: (BatchResult | undefined)[]): void {
+  for (const [index, first] of plan.followers) {
     const command = commands[index] as MovementCommand;
     const leader = results[first];
     if (leader === undefined) throw new Error('an idempotency leader has no result');
@@ -244,26 +288,22 @@ export async function postBatch(
       results[index] = { kind: 'replayed', response: { ...leader.response, replayed: true } };
     }
   }
+}
 
-  // Remember each key's first answer, unless it was a replay or a refusal that may pass later.
-  const toStore = live.flatMap((index) => {
+/** Each key's first answer, unless it was a replay or a refusal that may pass later. */
+function responsesToStore(commands: readonly MovementCommand[], live: readonly number[], results: readonly (BatchResult | undefined)[]): ResponseToStore[] {
+  return live.flatMap((index) => {
     const command = commands[index] as MovementCommand;
     const result = results[index];
     if (command.idempotency === undefined || result === undefined || result.kind === 'replayed') return [];
     if (result.kind === 'refused' && isTransient(result.error)) return [];
     return [{ ...command.idempotency.ref, fingerprint: command.idempotency.fingerprint, statusCode: result.response.statusCode, payload: result.response.payload }];
   });
-  await storeResponses(tx, toStore, context.config.IDEMPOTENCY_TTL_HOURS);
-
-  return results.map((result) => {
-    if (result === undefined) throw new Error('a command has no result');
-    return result;
-  });
 }
 
-/** Posts one movement in the caller's transaction; throws its refusal. */
-export async function postOne(context: AppContext, tx: Tx, command: MovementCommand, render: RenderTransfer): Promise<TransferRecord> {
-  const [result] = await postBatch(context, tx, [command], render);
+/** Posts one movement in the caller's Kysely transaction; throws its refusal. */
+export async function postOne(context: AppContext, tx: Tx, command: MovementCommand, render: RenderTransfer): Promise<PostedTransfer> {
+  const [result] = await postBatch(context, transactionRunner(tx), [command], render);
   if (result?.kind === 'posted') return result.record;
   if (result?.kind === 'refused') throw result.error;
   throw new Error('a single movement without an idempotency key cannot be replayed');

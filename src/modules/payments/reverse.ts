@@ -5,9 +5,9 @@ import type { Principal } from '../../platform/http/auth.js';
 import { isUuid } from '../../platform/ids.js';
 import { entryPostings } from '../ledger/index.js';
 import { paymentErrors } from './errors.js';
-import { postOne } from './post-batch.js';
+import { postOne, type PostedTransfer } from './post-batch.js';
 import { transactionView } from './views.js';
-import { lockTransfer, markReversed, type TransferRecord } from './store.js';
+import { lockTransfer, markReversed } from './store.js';
 
 /**
  * Reverses a posted movement (admins): a new journal entry mirrors the original's postings; the
@@ -20,7 +20,7 @@ export async function reverseTransfer(
   tx: Tx,
   principal: Principal,
   input: { transferId: string; reason: string },
-): Promise<TransferRecord> {
+): Promise<PostedTransfer> {
   const original = isUuid(input.transferId) ? await lockTransfer(tx, input.transferId) : undefined;
   if (original === undefined) throw paymentErrors.transferNotFound();
   if (original.kind === 'reversal') throw paymentErrors.notReversible();

@@ -4,6 +4,7 @@ import type { Tx } from '../../platform/db/transaction.js';
 import { principalOf, requireRole } from '../../platform/http/auth.js';
 import { checkIdempotencyKey, replayOf, requestFingerprint, type CommandResponse } from '../../platform/http/idempotency.js';
 import { findStoredResponses, keyId } from '../../platform/db/idempotency-store.js';
+import { runStatement } from '../../platform/db/script.js';
 import { DomainError } from '../../core/errors.js';
 import { bearer, noContent, idParams, problemResponses } from '../../platform/http/schemas.js';
 import type { Api } from '../../platform/http/server.js';
@@ -25,7 +26,7 @@ import {
   transactionSchema,
   transferBody,
 } from './schemas.js';
-import type { TransferRecord } from './store.js';
+import type { PostedTransfer } from './post-batch.js';
 import { beneficiaryView, transactionView } from './views.js';
 
 function sendCommand(reply: FastifyReply, response: CommandResponse): FastifyReply {
@@ -60,7 +61,7 @@ async function submitMovement(context: AppContext, request: FastifyRequest, prep
     movement = await prepare();
   } catch (error) {
     if (idempotency !== undefined && error instanceof DomainError) {
-      const stored = (await findStoredResponses(context.db, [idempotency.ref])).get(keyId(idempotency.ref));
+      const stored = (await runStatement(context.db, findStoredResponses([idempotency.ref]))).get(keyId(idempotency.ref));
       if (stored !== undefined) return replayOf(stored, idempotency.fingerprint);
     }
     throw error;
@@ -69,7 +70,7 @@ async function submitMovement(context: AppContext, request: FastifyRequest, prep
 }
 
 /** Runs an admin command with its Idempotency-Key in one transaction, answering 201 with the transaction. */
-function adminCommand(context: AppContext, request: FastifyRequest, work: (tx: Tx) => Promise<TransferRecord>) {
+function adminCommand(context: AppContext, request: FastifyRequest, work: (tx: Tx) => Promise<PostedTransfer>) {
   const principal = principalOf(request);
   const header = request.headers['idempotency-key'];
   return context.executeCommand(

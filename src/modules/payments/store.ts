@@ -2,6 +2,7 @@
 import { sql } from 'kysely';
 import type { Db } from '../../platform/db/database.js';
 import type { Tx } from '../../platform/db/transaction.js';
+import { arrayLiteral, literal, type Literal, type SqlType, type Statement } from '../../platform/db/script.js';
 
 type Executor = Db | Tx;
 
@@ -106,6 +107,42 @@ export async function markReversed(tx: Tx, id: string): Promise<void> {
   await sql`update transfers set status = 'reversed' where id = ${id}`.execute(tx);
 }
 
+/** insertTransfers as a statement for a script (no rows returned). */
+export function insertTransfersStatement(transfers: readonly NewTransfer[]): Statement<void> {
+  const column = (pick: (transfer: NewTransfer) => Literal, type: SqlType) => arrayLiteral(transfers.map(pick), type);
+  return {
+    sql: `insert into transfers (id, kind, from_account_id, to_account_id, amount_minor, currency, description, entry_id,
+                                 reversal_of, reason, initiated_by)
+          select * from unnest(${column((t) => t.id, 'uuid')}, ${column((t) => t.kind, 'text')},
+                               ${column((t) => t.fromAccountId, 'uuid')}, ${column((t) => t.toAccountId, 'uuid')},
+                               ${column((t) => t.amountMinor, 'int8')}, ${column((t) => t.currency, 'text')},
+                               ${column((t) => t.description, 'text')}, ${column((t) => t.entryId, 'uuid')},
+                               ${column((t) => t.reversalOf, 'uuid')}, ${column((t) => t.reason, 'text')},
+                               ${column((t) => t.initiatedBy, 'uuid')})`,
+    parse: () => undefined,
+  };
+}
+
+/** The day's usage of several accounts, as a statement (see dailyUsage). */
+export function dailyUsageStatement(accountIds: readonly string[], day: string): Statement<Map<string, bigint>> {
+  return {
+    sql: `select account_id, used_minor from account_daily_usage
+           where account_id = any(${arrayLiteral(accountIds, 'uuid')}) and day = ${literal(day)}::date`,
+    parse: (rows) => new Map((rows as { account_id: string; used_minor: bigint }[]).map((row) => [row.account_id, BigInt(row.used_minor)])),
+  };
+}
+
+/** Adds money sent on a bank day to each account's usage (the caller holds the accounts' locks). */
+export function addDailyUsageStatement(day: string, amounts: ReadonlyMap<string, bigint>): Statement<void> {
+  return {
+    sql: `insert into account_daily_usage (account_id, day, used_minor)
+          select account_id, ${literal(day)}::date, used_minor
+            from unnest(${arrayLiteral([...amounts.keys()], 'uuid')}, ${arrayLiteral([...amounts.values()], 'int8')}) as t(account_id, used_minor)
+          on conflict (account_id, day) do update set used_minor = account_daily_usage.used_minor + excluded.used_minor`,
+    parse: () => undefined,
+  };
+}
+
 /** Money sent from each account on a bank day (withdrawals and outgoing transfers); absent when none. */
 export async function dailyUsage(executor: Executor, accountIds: readonly string[], day: string): Promise<Map<string, bigint>> {
   if (accountIds.length === 0) return new Map();
@@ -115,14 +152,6 @@ export async function dailyUsage(executor: Executor, accountIds: readonly string
   return new Map(result.rows.map((row) => [row.account_id, row.used_minor]));
 }
 
-/** Adds money sent on a bank day to each account's usage (the caller holds the accounts' locks). */
-export async function addDailyUsage(tx: Tx, day: string, amounts: ReadonlyMap<string, bigint>): Promise<void> {
-  if (amounts.size === 0) return;
-  await sql`
-    insert into account_daily_usage (account_id, day, used_minor)
-    select account_id, ${day}::date, used_minor from unnest(${[...amounts.keys()]}::uuid[], ${[...amounts.values()]}::int8[]) as t(account_id, used_minor)
-    on conflict (account_id, day) do update set used_minor = account_daily_usage.used_minor + excluded.used_minor`.execute(tx);
-}
 
 export interface TransferFilter {
   /** Only movements touching one of these accounts; undefined for all (staff). */

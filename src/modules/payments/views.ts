@@ -2,7 +2,7 @@ import { currencyOf, formatAmount } from '../../core/money.js';
 import type { Beneficiary } from './beneficiaries.js';
 import type { TransferRecord } from './store.js';
 
-export function transactionView(record: TransferRecord) {
+export function transactionView(record: Omit<TransferRecord, 'seq'>) {
   return {
     id: record.id,
     type: record.kind,

@@ -8,6 +8,7 @@ import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { PGliteDialect } from './pglite-dialect.js';
 import { lockDataDir, type DataDirLock } from './data-dir-lock.js';
+import type { ScriptSession } from './script.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Db = Kysely<any>;
@@ -22,6 +23,12 @@ export interface PoolStats {
 
 export interface Database {
   readonly db: Db;
+  /**
+   * Runs work on a connection reserved for the transfer engine's batches, so that a batch never
+   * queues behind the reads of hundreds of requests (PostgreSQL: a pool of its own; PGlite: the
+   * one session), through scripts of several statements each.
+   */
+  writeSession<T>(work: (session: ScriptSession) => Promise<T>): Promise<T>;
   readonly kind: DatabaseKind;
   poolStats(): PoolStats;
   close(): Promise<void>;
@@ -33,6 +40,8 @@ export interface OpenDatabaseOptions {
   /** Where PGlite keeps its files; `memory://` keeps them in memory (tests). */
   readonly dataDir: string;
   readonly poolMax?: number;
+  /** Size of the writer pool (PostgreSQL). */
+  readonly writerPoolMax?: number;
   readonly statementTimeoutMs?: number;
   /** Lock the data directory against a second process (default true for a file-backed PGlite). */
   readonly lockDataDir?: boolean;
@@ -47,11 +56,11 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
   return openPGlite(options);
 }
 
-async function openPostgres(databaseUrl: string, options: OpenDatabaseOptions): Promise<Database> {
+function createPool(databaseUrl: string, options: OpenDatabaseOptions, max: number, name: string): pg.Pool {
   const pool = new pg.Pool({
     connectionString: databaseUrl,
-    max: options.poolMax ?? 20,
-    application_name: 'kosh',
+    max,
+    application_name: name,
     statement_timeout: options.statementTimeoutMs ?? 15_000,
     idle_in_transaction_session_timeout: 60_000,
     connectionTimeoutMillis: 10_000,
@@ -68,14 +77,44 @@ async function openPostgres(databaseUrl: string, options: OpenDatabaseOptions): 
   pool.on('connect', (client) => {
     client.on('error', () => undefined);
   });
+  return pool;
+}
+
+async function openPostgres(databaseUrl: string, options: OpenDatabaseOptions): Promise<Database> {
+  const pool = createPool(databaseUrl, options, options.poolMax ?? 20, 'kosh');
+  const writerPool = createPool(databaseUrl, options, options.writerPoolMax ?? 5, 'kosh-writer');
   const db = new Kysely({ dialect: new PostgresDialect({ pool }) });
   await waitForServer(db, options.connectTimeoutMs ?? 60_000);
   return {
     db,
+    async writeSession(work) {
+      const client = await writerPool.connect();
+      let broken = false;
+      try {
+        return await work({
+          async script(text) {
+            try {
+              const result = (await client.query(text)) as unknown as pg.QueryResult | pg.QueryResult[];
+              return (Array.isArray(result) ? result : [result]).map((item) => item.rows as unknown[]);
+            } catch (error) {
+              // A lost connection must not go back to the pool.
+              if (typeof (error as { code?: unknown }).code !== 'string' || !/^[0-9A-Z]{5}$/.test((error as { code: string }).code)) broken = true;
+              throw error;
+            }
+          },
+        });
+      } finally {
+        client.release(broken);
+      }
+    },
     kind: 'postgres',
-    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
+    poolStats: () => ({
+      total: pool.totalCount + writerPool.totalCount,
+      idle: pool.idleCount + writerPool.idleCount,
+      waiting: pool.waitingCount + writerPool.waitingCount,
+    }),
     close: async () => {
-      await db.destroy();
+      await Promise.all([db.destroy(), writerPool.end()]);
     },
   };
 }
@@ -111,6 +150,14 @@ async function openPGlite(options: OpenDatabaseOptions): Promise<Database> {
     const db = new Kysely({ dialect });
     return {
       db,
+      writeSession: (work) =>
+        dialect.exclusive((session) =>
+          work({
+            async script(text) {
+              return (await session.exec(text)).map((result) => result.rows as unknown[]);
+            },
+          }),
+        ),
       kind: 'pglite',
       poolStats: () => ({ total: 1, idle: 1, waiting: dialect.waiting }),
       close: async () => {

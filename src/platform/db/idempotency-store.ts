@@ -1,10 +1,8 @@
 /**
- * Storage of idempotency keys and their responses, set-based so that a batch of commands costs a
- * fixed number of statements whatever its size.
+ * Storage of idempotency keys and their responses, as statements that take any number of keys at
+ * once, so that a batch of commands costs a fixed number of statements whatever its size.
  */
-import { sql } from 'kysely';
-import type { Db } from './database.js';
-import type { Tx } from './transaction.js';
+import { arrayLiteral, literal, type Statement } from './script.js';
 
 export interface IdempotencyKeyRef {
   /** The caller's identity; keys are unique per scope. */
@@ -26,53 +24,59 @@ export function keyId(ref: IdempotencyKeyRef): string {
  * Takes a transaction-scoped advisory lock per key without waiting. A key whose lock is held by
  * another transaction (a twin request still running, in this process or another) comes back false.
  */
-export async function tryLockKeys(tx: Tx, refs: readonly IdempotencyKeyRef[]): Promise<boolean[]> {
-  if (refs.length === 0) return [];
-  const result = await sql<{ ordinality: bigint; locked: boolean }>`
-    select ordinality, pg_try_advisory_xact_lock(hashtextextended(k, 7)) as locked
-      from unnest(${refs.map(keyId)}::text[]) with ordinality as t(k, ordinality)
-     order by ordinality`.execute(tx);
-  return result.rows.map((row) => row.locked);
+export function tryLockKeys(refs: readonly IdempotencyKeyRef[]): Statement<boolean[]> {
+  return {
+    sql: `select ordinality, pg_try_advisory_xact_lock(hashtextextended(k, 7)) as locked
+            from unnest(${arrayLiteral(refs.map(keyId), 'text')}) with ordinality as t(k, ordinality)
+           order by ordinality`,
+    parse: (rows) => (rows as { locked: boolean }[]).map((row) => row.locked),
+  };
 }
 
-/** Live (unexpired) stored responses of the keys, by keyId. */
-export async function findStoredResponses(tx: Tx | Db, refs: readonly IdempotencyKeyRef[]): Promise<Map<string, StoredResponse>> {
-  if (refs.length === 0) return new Map();
-  const result = await sql<{ scope: string; key: string; request_hash: string; status_code: number; response_body: string }>`
-    select i.scope, i.key, i.request_hash, i.status_code, i.response_body
-      from idempotency_keys i
-      join unnest(${refs.map((ref) => ref.scope)}::text[], ${refs.map((ref) => ref.key)}::text[]) as k(scope, key)
-        on i.scope = k.scope and i.key = k.key
-     where i.expires_at > now()`.execute(tx);
-  return new Map(
-    result.rows.map((row) => [
-      keyId(row),
-      { fingerprint: row.request_hash, statusCode: row.status_code, payload: row.response_body },
-    ]),
-  );
+/** Live (unexpired) stored responses of the keys, by keyId. Run it after tryLockKeys. */
+export function findStoredResponses(refs: readonly IdempotencyKeyRef[]): Statement<Map<string, StoredResponse>> {
+  return {
+    sql: `select i.scope, i.key, i.request_hash, i.status_code, i.response_body
+            from idempotency_keys i
+            join unnest(${arrayLiteral(refs.map((ref) => ref.scope), 'text')}, ${arrayLiteral(refs.map((ref) => ref.key), 'text')}) as k(scope, key)
+              on i.scope = k.scope and i.key = k.key
+           where i.expires_at > now()`,
+    parse: (rows) =>
+      new Map(
+        (rows as { scope: string; key: string; request_hash: string; status_code: number; response_body: string }[]).map((row) => [
+          keyId(row),
+          { fingerprint: row.request_hash, statusCode: row.status_code, payload: row.response_body },
+        ]),
+      ),
+  };
 }
 
 export interface ResponseToStore extends IdempotencyKeyRef, StoredResponse {}
 
 /** Stores responses; an expired record of the same key is replaced. */
-export async function storeResponses(tx: Tx, rows: readonly ResponseToStore[], ttlHours: number): Promise<void> {
-  if (rows.length === 0) return;
-  await sql`
-    insert into idempotency_keys (scope, key, request_hash, status_code, response_body, expires_at)
-    select scope, key, request_hash, status_code, response_body, now() + make_interval(hours => ${ttlHours})
-      from unnest(${rows.map((row) => row.scope)}::text[], ${rows.map((row) => row.key)}::text[],
-                  ${rows.map((row) => row.fingerprint)}::text[], ${rows.map((row) => row.statusCode)}::int[],
-                  ${rows.map((row) => row.payload)}::text[]) as t(scope, key, request_hash, status_code, response_body)
-    on conflict (scope, key) do update
-       set request_hash = excluded.request_hash, status_code = excluded.status_code,
-           response_body = excluded.response_body, created_at = now(), expires_at = excluded.expires_at
-     where idempotency_keys.expires_at <= now()`.execute(tx);
+export function storeResponses(rows: readonly ResponseToStore[], ttlHours: number): Statement<void> {
+  return {
+    sql: `insert into idempotency_keys (scope, key, request_hash, status_code, response_body, expires_at)
+          select scope, key, request_hash, status_code, response_body, now() + make_interval(hours => ${literal(ttlHours)})
+            from unnest(${arrayLiteral(rows.map((row) => row.scope), 'text')}, ${arrayLiteral(rows.map((row) => row.key), 'text')},
+                        ${arrayLiteral(rows.map((row) => row.fingerprint), 'text')}, ${arrayLiteral(rows.map((row) => row.statusCode), 'int4')},
+                        ${arrayLiteral(rows.map((row) => row.payload), 'text')}) as t(scope, key, request_hash, status_code, response_body)
+          on conflict (scope, key) do update
+             set request_hash = excluded.request_hash, status_code = excluded.status_code,
+                 response_body = excluded.response_body, created_at = now(), expires_at = excluded.expires_at
+           where idempotency_keys.expires_at <= now()`,
+    parse: () => undefined,
+  };
 }
 
 /** Deletes expired keys, a bounded number at a time. */
-export async function deleteExpiredKeys(tx: Tx, batchSize: number): Promise<number> {
-  const result = await sql`
-    delete from idempotency_keys where ctid in (
-      select ctid from idempotency_keys where expires_at <= now() limit ${batchSize})`.execute(tx);
-  return Number(result.numAffectedRows ?? 0n);
+export function deleteExpiredKeys(batchSize: number): Statement<number> {
+  return {
+    sql: `with gone as (
+            delete from idempotency_keys where ctid in (
+              select ctid from idempotency_keys where expires_at <= now() limit ${literal(batchSize)})
+            returning 1)
+          select count(*)::int4 as count from gone`,
+    parse: (rows) => (rows as { count: number }[])[0]?.count ?? 0,
+  };
 }

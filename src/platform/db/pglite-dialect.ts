@@ -92,6 +92,16 @@ class PGliteDriver implements Driver {
   get waiting(): number {
     return this.waiters.length;
   }
+
+  /** Runs work with the session to itself, as a Kysely connection would have it. */
+  async exclusive<T>(work: (client: PGlite) => Promise<T>): Promise<T> {
+    await this.acquireConnection();
+    try {
+      return await work(this.client);
+    } finally {
+      await this.releaseConnection();
+    }
+  }
 }
 
 export class PGliteDialect implements Dialect {
@@ -118,5 +128,11 @@ export class PGliteDialect implements Dialect {
 
   get waiting(): number {
     return this.driver?.waiting ?? 0;
+  }
+
+  /** Runs work with the PGlite session to itself (between Kysely's transactions). */
+  exclusive<T>(work: (client: PGlite) => Promise<T>): Promise<T> {
+    if (this.driver === undefined) throw new Error('the PGlite dialect has no driver yet');
+    return this.driver.exclusive(work);
   }
 }

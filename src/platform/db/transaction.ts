@@ -6,6 +6,7 @@
  */
 import type { Transaction } from 'kysely';
 import type { Db } from './database.js';
+import { scriptRunner, type ScriptSession, type StatementRunner } from './script.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Tx = Transaction<any>;
@@ -52,4 +53,34 @@ export function createTransactor(db: Db, onRetry: RetryObserver = () => undefine
       }
     }
   };
+}
+
+/**
+ * A transaction run as scripts on a write session (see script.ts), retried like `transact` when it
+ * loses a serialization conflict or a deadlock. On any error the transaction is rolled back.
+ */
+export async function scriptedTransaction<T>(
+  database: { writeSession<R>(work: (session: ScriptSession) => Promise<R>): Promise<R> },
+  work: (runner: StatementRunner) => Promise<T>,
+  options: { attemptsMax?: number; onRetry?: RetryObserver } = {},
+): Promise<T> {
+  const attemptsMax = options.attemptsMax ?? 6;
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await database.writeSession(async (session) => {
+        const runner = scriptRunner(session);
+        try {
+          return await work(runner);
+        } catch (error) {
+          await runner.rollback().catch(() => undefined);
+          throw error;
+        }
+      });
+    } catch (error) {
+      const state = sqlState(error);
+      if (state === undefined || !RETRYABLE_SQLSTATES.has(state) || attempt >= attemptsMax) throw error;
+      options.onRetry?.(state);
+      await sleep(Math.min(200, 2 ** attempt) * (0.5 + Math.random()));
+    }
+  }
 }

@@ -17,6 +17,7 @@ import { sql } from 'kysely';
 import { DomainError, validationError } from '../../core/errors.js';
 import { deleteExpiredKeys, findStoredResponses, keyId, storeResponses, tryLockKeys, type StoredResponse } from '../db/idempotency-store.js';
 import type { Transactor, Tx } from '../db/transaction.js';
+import { runStatement } from '../db/script.js';
 import { problemFromDomainError, statusOf } from './problem.js';
 
 export interface CommandResponse {
@@ -116,9 +117,9 @@ export function createIdempotentExecutor(options: { transact: Transactor; ttlHou
     const ref = { scope: request.scope, key: request.key };
     const fingerprint = requestFingerprint(request);
     return options.transact(async (tx) => {
-      const [locked] = await tryLockKeys(tx, [ref]);
+      const [locked] = await runStatement(tx, tryLockKeys([ref]));
       if (locked !== true) throw keyInUse();
-      const stored = (await findStoredResponses(tx, [ref])).get(keyId(ref));
+      const stored = (await runStatement(tx, findStoredResponses([ref]))).get(keyId(ref));
       if (stored !== undefined) return replayOf(stored, fingerprint);
       let response: CommandResponse;
       await sql`savepoint idempotent_command`.execute(tx);
@@ -131,7 +132,7 @@ export function createIdempotentExecutor(options: { transact: Transactor; ttlHou
         await sql`rollback to savepoint idempotent_command`.execute(tx);
         response = refusalResponse(error, request.path);
       }
-      await storeResponses(tx, [{ ...ref, fingerprint, statusCode: response.statusCode, payload: response.payload }], options.ttlHours);
+      await runStatement(tx, storeResponses([{ ...ref, fingerprint, statusCode: response.statusCode, payload: response.payload }], options.ttlHours));
       return response;
     });
   };
@@ -141,5 +142,5 @@ export type IdempotentExecutor = ReturnType<typeof createIdempotentExecutor>;
 
 /** Deletes expired keys, a bounded number at a time. */
 export function purgeExpiredIdempotencyKeys(transact: Transactor, batchSize = 5000): Promise<number> {
-  return transact((tx) => deleteExpiredKeys(tx, batchSize));
+  return transact((tx) => runStatement(tx, deleteExpiredKeys(batchSize)));
 }

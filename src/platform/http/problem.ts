@@ -95,7 +95,7 @@ function isDatabaseUnavailable(error: unknown): boolean {
   const nodeCode = (error as { code?: unknown } | null)?.code;
   if (typeof nodeCode === 'string' && UNAVAILABLE_NODE_CODES.has(nodeCode)) return true;
   const message = String((error as { message?: unknown } | null)?.message ?? '');
-  return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(message);
+  return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|driver has already been destroyed|Cannot use a pool after calling end/i.test(message);
 }
 
 function fromValidation(error: FastifyError, instance: string): Problem {

@@ -1,0 +1,56 @@
+/**
+ * Scripts carry values as literals (no bind parameters), so the literal builders must round-trip
+ * every possible text exactly through a real PostgreSQL server: no value may change, and none may
+ * escape its quotes.
+ */
+import fc from 'fast-check';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { arrayLiteral, literal } from '../../src/platform/db/script.js';
+import { createTestDatabase } from '../support/postgres.js';
+
+const text = fc.string({ unit: 'binary', maxLength: 40 }).filter((value) => !value.includes('\u0000'));
+const tricky = fc.constantFrom("'", "''", '"', '\\', "\\'", 'NULL', 'null', '', ' ', '{', '}', ',', "E'x'", "'); drop table t; --", '$$', '₹', '😀');
+const anyText = fc.oneof(text, tricky, fc.array(tricky, { maxLength: 6 }).map((parts) => parts.join('')));
+
+describe('script literals (PostgreSQL)', () => {
+  let client: pg.Client;
+  beforeAll(async () => {
+    client = new pg.Client({ connectionString: await createTestDatabase(inject('postgresUrl'), 'kosh_literals') });
+    await client.connect();
+    await client.query('create table canary (x int)');
+  });
+  afterAll(async () => client.end());
+
+  it('round-trips any text as a literal', async () => {
+    await fc.assert(
+      fc.asyncProperty(anyText, async (value) => {
+        const result = await client.query(`select ${literal(value)}::text as v`);
+        expect(result.rows[0].v).toBe(value);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('round-trips arrays of any text, nulls included, in order', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.option(anyText, { nil: null }), { maxLength: 12 }), async (values) => {
+        const result = await client.query(`select v from unnest(${arrayLiteral(values, 'text')}) with ordinality as t(v, o) order by o`);
+        expect(result.rows.map((row) => row.v)).toEqual(values);
+      }),
+      { numRuns: 300 },
+    );
+    // Nothing ever escaped its quotes.
+    expect((await client.query('select count(*)::int as n from canary')).rows[0].n).toBe(0);
+    expect((await client.query("select to_regclass('canary') is not null as present")).rows[0].present).toBe(true);
+  });
+
+  it('writes integers exactly and refuses what is not one', async () => {
+    const values = [0n, -1n, 9007199254740993n, 2n ** 63n - 1n, -(2n ** 63n)];
+    const result = await client.query(`select v::text from unnest(${arrayLiteral(values, 'int8')}) with ordinality as t(v, o) order by o`);
+    expect(result.rows.map((row) => BigInt(row.v))).toEqual(values);
+    expect(() => literal(1.5)).toThrow(RangeError);
+    expect(() => arrayLiteral([Number.MAX_SAFE_INTEGER + 1], 'int8')).toThrow(RangeError);
+    expect(() => literal('a\u0000b')).toThrow(RangeError);
+  });
+});
