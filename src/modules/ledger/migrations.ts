@@ -196,8 +196,25 @@ const systemAccounts: Migration = {
   },
 };
 
+/** A reversal points to at most one entry; the unique index needs to hold only reversals. */
+const partialReversalIndex: Migration = {
+  async up(db) {
+    await sql`
+      alter table journal_entries drop constraint journal_entries_reverses_entry_id_key;
+      create unique index journal_entries_reverses_entry_id_key on journal_entries (reverses_entry_id) where reverses_entry_id is not null;
+    `.execute(db);
+  },
+  async down(db) {
+    await sql`
+      drop index journal_entries_reverses_entry_id_key;
+      alter table journal_entries add constraint journal_entries_reverses_entry_id_key unique (reverses_entry_id);
+    `.execute(db);
+  },
+};
+
 export const ledgerMigrations = {
   '2026-11-21-0100-ledger-tables': ledgerTables,
   '2026-11-21-0101-ledger-system-accounts': systemAccounts,
   '2026-11-21-0102-ledger-account-guards': ledgerAccountGuards,
+  '2026-11-21-0103-ledger-partial-reversal-index': partialReversalIndex,
 } as const;

@@ -61,7 +61,39 @@ const dailyUsage: Migration = {
   },
 };
 
+/**
+ * Leaner writes for the hot path: the transfer records no longer carry foreign keys into other
+ * modules' tables (accounts and users; the ledger's own keys guard the money, and each record
+ * still points to its journal entry), the unique index on reversals holds only reversals, and the
+ * index that summed a day's transfers gave way to account_daily_usage.
+ */
+const leanTransfers: Migration = {
+  async up(db) {
+    await sql`
+      alter table transfers drop constraint transfers_from_account_id_fkey;
+      alter table transfers drop constraint transfers_to_account_id_fkey;
+      alter table transfers drop constraint transfers_initiated_by_fkey;
+      alter table transfers drop constraint transfers_reversal_of_key;
+      create unique index transfers_reversal_of_key on transfers (reversal_of) where reversal_of is not null;
+      alter table transfers add constraint transfers_reversal_kind check (reversal_of is null or kind = 'reversal');
+      drop index transfers_from_created;
+    `.execute(db);
+  },
+  async down(db) {
+    await sql`
+      create index transfers_from_created on transfers (from_account_id, created_at);
+      alter table transfers drop constraint transfers_reversal_kind;
+      drop index transfers_reversal_of_key;
+      alter table transfers add constraint transfers_reversal_of_key unique (reversal_of);
+      alter table transfers add constraint transfers_initiated_by_fkey foreign key (initiated_by) references users (id);
+      alter table transfers add constraint transfers_to_account_id_fkey foreign key (to_account_id) references accounts (id);
+      alter table transfers add constraint transfers_from_account_id_fkey foreign key (from_account_id) references accounts (id);
+    `.execute(db);
+  },
+};
+
 export const paymentsMigrations = {
   '2026-11-21-0400-payments-transfers-beneficiaries': transfersAndBeneficiaries,
   '2026-11-21-0401-payments-daily-usage': dailyUsage,
+  '2026-11-21-0402-payments-lean-transfers': leanTransfers,
 } as const;
