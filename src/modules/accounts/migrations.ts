@@ -24,5 +24,5 @@ const accountsTable: Migration = {
 };
 
 export const accountsMigrations = {
-  '2026-11-21-0300-accounts': accountsTable,
+  '2026-11-21-0005-accounts': accountsTable,
 } as const;

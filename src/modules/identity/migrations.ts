@@ -41,5 +41,5 @@ const usersAndSessions: Migration = {
 };
 
 export const identityMigrations = {
-  '2026-11-21-0200-identity-users-sessions': usersAndSessions,
+  '2026-11-21-0004-identity-users-sessions': usersAndSessions,
 } as const;

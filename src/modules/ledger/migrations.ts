@@ -213,8 +213,8 @@ const partialReversalIndex: Migration = {
 };
 
 export const ledgerMigrations = {
-  '2026-11-21-0100-ledger-tables': ledgerTables,
-  '2026-11-21-0101-ledger-system-accounts': systemAccounts,
-  '2026-11-21-0102-ledger-account-guards': ledgerAccountGuards,
-  '2026-11-21-0103-ledger-partial-reversal-index': partialReversalIndex,
+  '2026-11-21-0002-ledger-tables': ledgerTables,
+  '2026-11-21-0003-ledger-system-accounts': systemAccounts,
+  '2026-11-21-0007-ledger-account-guards': ledgerAccountGuards,
+  '2026-11-21-0010-ledger-partial-reversal-index': partialReversalIndex,
 } as const;

@@ -93,7 +93,7 @@ const leanTransfers: Migration = {
 };
 
 export const paymentsMigrations = {
-  '2026-11-21-0400-payments-transfers-beneficiaries': transfersAndBeneficiaries,
-  '2026-11-21-0401-payments-daily-usage': dailyUsage,
-  '2026-11-21-0402-payments-lean-transfers': leanTransfers,
+  '2026-11-21-0006-payments-transfers-beneficiaries': transfersAndBeneficiaries,
+  '2026-11-21-0008-payments-daily-usage': dailyUsage,
+  '2026-11-21-0009-payments-lean-transfers': leanTransfers,
 } as const;

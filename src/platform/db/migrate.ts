@@ -1,8 +1,11 @@
 /**
  * Migrations. Each module owns the migrations of its own tables and exports them from its index;
- * the application gathers them into one list ordered by name (names start with a date and a
- * sequence number) and Kysely's Migrator applies the missing ones, under its own lock, at start and
- * with `kosh migrate`.
+ * the application gathers them into one list ordered by name and Kysely's Migrator applies the
+ * missing ones, under its own lock, at start and with `kosh migrate`.
+ *
+ * Names are `YYYY-MM-DD-NNNN-module-what`, with NNNN one sequence across all modules: a new
+ * migration, whatever its module, takes the next number, so that it sorts after every migration
+ * a database may already have applied (the Migrator refuses out-of-order history).
  */
 import { Migrator, type Migration } from 'kysely';
 import type { Db } from './database.js';
