@@ -16,7 +16,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
@@ -45,7 +45,13 @@ import {
 import { luaDataFile, measureMachineBusy, ProcessSampler, type LoadData, type SampleSummary } from './support.js';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const KOSH_BIN = path.join(REPO, 'bin', 'kosh.mjs');
+// The server runs as `npm start` runs it: the compiled build, with the package's Node flags.
+const KOSH_ENTRY = path.join(REPO, 'dist', 'src', 'cli', 'main.js');
+const NODE_FLAGS: string[] = (
+  (JSON.parse(readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { config?: { node_flags?: string } }).config?.node_flags ?? ''
+)
+  .split(' ')
+  .filter((flag) => flag !== '');
 const RESULTS_DIR = path.join(REPO, 'bench', 'results');
 const WRK_SCRIPT = path.join(REPO, 'bench', 'wrk', 'transfers.lua');
 const OPEN_LOOP = path.join(REPO, 'bench', 'open-loop.ts');
@@ -475,7 +481,7 @@ function serverEnv(settings: Record<string, string>): NodeJS.ProcessEnv {
 
 async function startKosh(settings: Record<string, string>): Promise<KoshServer> {
   const port = await findFreePort();
-  const child = spawn(process.execPath, [KOSH_BIN, 'serve'], {
+  const child = spawn(process.execPath, [...NODE_FLAGS, KOSH_ENTRY, 'serve'], {
     cwd: REPO,
     env: serverEnv({ ...settings, PORT: String(port) }),
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -870,6 +876,9 @@ async function writeResults(results: BenchResults): Promise<string> {
 
 async function main(results: BenchResults): Promise<void> {
   ensureWrk();
+  log('building the server (npm run build)');
+  const build = spawnSync('npm', ['run', 'build', '--silent'], { cwd: REPO, stdio: 'inherit' });
+  if (build.status !== 0) throw new Error('npm run build failed');
   const pgbench = findPgbench();
   const nonce = randomBytes(4).toString('hex');
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'kosh-bench-'));

@@ -21,7 +21,20 @@ import { loadSecrets } from './platform/secrets.js';
 
 export const migrations = mergeMigrations(platformMigrations, identityMigrations, ledgerMigrations, accountsMigrations, paymentsMigrations);
 
-export const version: string = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+/** The package's version, from the nearest package.json above this file (sources or build). */
+function packageVersion(): string {
+  for (const relative of ['../package.json', '../../package.json']) {
+    try {
+      const manifest = JSON.parse(readFileSync(new URL(relative, import.meta.url), 'utf8')) as { name?: string; version?: string };
+      if (manifest.name === 'kosh' && typeof manifest.version === 'string') return manifest.version;
+    } catch {
+      // Not at this level; try the next one up.
+    }
+  }
+  return '0.0.0';
+}
+
+export const version: string = packageVersion();
 
 export interface KoshApp {
   readonly http: Api;

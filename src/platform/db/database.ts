@@ -3,7 +3,6 @@
  * DATABASE_URL is set. Both speak the same SQL through Kysely, and both return `int8` as `bigint`.
  */
 import { join } from 'node:path';
-import { PGlite, types as pgliteTypes } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { PGliteDialect } from './pglite-dialect.js';
@@ -143,6 +142,8 @@ async function openPGlite(options: OpenDatabaseOptions): Promise<Database> {
   let lock: DataDirLock | undefined;
   if (!inMemory && options.lockDataDir !== false) lock = lockDataDir(options.dataDir);
   try {
+    // Loaded only when used, so a server on PostgreSQL does not carry PGlite in memory.
+    const { PGlite, types: pgliteTypes } = await import('@electric-sql/pglite');
     const client = await PGlite.create(inMemory ? options.dataDir : join(options.dataDir, 'pglite'), {
       parsers: { [pgliteTypes.INT8]: (value: string) => BigInt(value) },
     });
