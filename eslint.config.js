@@ -12,7 +12,7 @@ const ioModules = [
 const ioPackages = ['pg', 'kysely', '@electric-sql/pglite', 'fastify', 'pino', 'prom-client', 'jose'];
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'data/**', 'dist/**', 'web/dist/**', 'bench/results/**', 'coverage/**'] },
+  { ignores: ['node_modules/**', 'data/**', 'dist/**', 'tmp/**', 'web/dist/**', 'bench/results/**', 'coverage/**'] },
   ...tseslint.configs.recommended,
   {
     rules: {
