@@ -76,21 +76,6 @@ export interface NewTransfer {
   readonly initiatedBy: string;
 }
 
-export async function insertTransfers(tx: Tx, transfers: readonly NewTransfer[]): Promise<TransferRecord[]> {
-  const column = <T>(pick: (transfer: NewTransfer) => T) => transfers.map(pick);
-  const result = await sql<TransferRow>`
-    insert into transfers (id, kind, from_account_id, to_account_id, amount_minor, currency, description, entry_id,
-                           reversal_of, reason, initiated_by)
-    select * from unnest(${column((t) => t.id)}::uuid[], ${column((t) => t.kind)}::text[],
-                         ${column((t) => t.fromAccountId)}::uuid[], ${column((t) => t.toAccountId)}::uuid[],
-                         ${column((t) => t.amountMinor)}::int8[], ${column((t) => t.currency)}::text[],
-                         ${column((t) => t.description)}::text[], ${column((t) => t.entryId)}::uuid[],
-                         ${column((t) => t.reversalOf)}::uuid[], ${column((t) => t.reason)}::text[],
-                         ${column((t) => t.initiatedBy)}::uuid[])
-    returning *`.execute(tx);
-  return result.rows.map(toRecord);
-}
-
 export async function findTransfer(executor: Executor, id: string): Promise<TransferRecord | undefined> {
   const result = await sql<TransferRow>`select * from transfers where id = ${id}`.execute(executor);
   const row = result.rows[0];
@@ -107,7 +92,7 @@ export async function markReversed(tx: Tx, id: string): Promise<void> {
   await sql`update transfers set status = 'reversed' where id = ${id}`.execute(tx);
 }
 
-/** insertTransfers as a statement for a script (no rows returned). */
+/** Inserts transfer records with one set-based statement (no rows returned). */
 export function insertTransfersStatement(transfers: readonly NewTransfer[]): Statement<void> {
   const column = (pick: (transfer: NewTransfer) => Literal, type: SqlType) => arrayLiteral(transfers.map(pick), type);
   return {
