@@ -13,6 +13,7 @@ import { sql } from 'kysely';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { currencyOf, formatAmount, parseAmount } from '../../src/core/money.js';
 import { startTestBank, type Customer, type TestBank } from '../support/bank.js';
+import { randomGenerator, sleep } from '../support/random.js';
 
 const INR = currencyOf('INR');
 const CLIENTS = 64;
@@ -41,20 +42,6 @@ interface Acknowledged {
   readonly amountMinor: bigint;
   readonly text: string;
 }
-
-/** A deterministic pseudo-random generator (mulberry32), so a failing run can be replayed by seed. */
-function randomGenerator(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Minor units of a decimal amount string, negative ones included. */
 function signedMinor(text: string): bigint {

@@ -9,6 +9,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { formatAmount, parseAmount, currencyOf } from '../../src/core/money.js';
 import { startTestBank, type Customer, type TestBank } from '../support/bank.js';
+import { randomGenerator } from '../support/random.js';
 
 const INR = currencyOf('INR');
 const CLIENTS = 32;
@@ -27,18 +28,6 @@ interface AccountRef {
   readonly id: string;
   readonly number: string;
   readonly owner: Customer;
-}
-
-/** A deterministic pseudo-random generator (mulberry32), so a failing run can be replayed by seed. */
-function randomGenerator(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 describe('concurrent money movement (PostgreSQL, real HTTP)', () => {

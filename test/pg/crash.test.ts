@@ -28,6 +28,7 @@ import { afterAll, afterEach, describe, expect, inject, it } from 'vitest';
 import { currencyOf, formatAmount, parseAmount } from '../../src/core/money.js';
 import { startTestBank, TEST_PASSWORD, type Customer, type TestBank } from '../support/bank.js';
 import { startPostgres, type PostgresServer } from '../support/postgres.js';
+import { randomGenerator, sleep } from '../support/random.js';
 
 const INR = currencyOf('INR');
 const KOSH = join(process.cwd(), 'bin', 'kosh.mjs');
@@ -69,20 +70,6 @@ interface WorkloadResult {
   readonly statuses: Map<string, number>;
   readonly problems: string[];
 }
-
-/** A deterministic pseudo-random generator (mulberry32). */
-function randomGenerator(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function describeError(error: unknown): string {
   const cause = (error as { cause?: { code?: string; message?: string } }).cause;

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Db } from '../../src/platform/db/database.js';
 import type { Tx } from '../../src/platform/db/transaction.js';
 import { startTestBank, type TestBank } from '../support/bank.js';
+import { sleep } from '../support/random.js';
 
 interface PgError {
   readonly code?: string;
@@ -378,9 +379,7 @@ describe('database guards of the books (PostgreSQL)', () => {
   });
 
   describe('serialization failures', () => {
-    const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-    async function retriesOf(sqlstate: string): Promise<number> {
+        async function retriesOf(sqlstate: string): Promise<number> {
       const text = await bank.app.context.metrics.registry.metrics();
       const match = new RegExp(`^kosh_db_transaction_retries_total\\{sqlstate="${sqlstate}"\\} (\\d+)$`, 'm').exec(text);
       return match === null ? 0 : Number(match[1]);

@@ -12,6 +12,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { currencyOf, formatAmount, parseAmount } from '../../src/core/money.js';
 import { startTestBank, type Customer, type TestBank } from '../support/bank.js';
+import { randomGenerator, sleep } from '../support/random.js';
 
 const INR = currencyOf('INR');
 const LOGICAL_TRANSFERS = 2_000;
@@ -50,20 +51,6 @@ interface Logical {
   readonly body: Record<string, string>;
   readonly replies: HttpReply[];
 }
-
-/** A deterministic pseudo-random generator (mulberry32). */
-function randomGenerator(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('idempotency storm (PostgreSQL, real HTTP)', () => {
   let bank: TestBank;

@@ -76,11 +76,6 @@ export class TransferEngine {
     }
   }
 
-  /** Movements waiting for a batch (reported in /metrics). */
-  get queueLength(): number {
-    return this.queue.length;
-  }
-
   private schedule(): void {
     while (this.queue.length > 0 && this.inFlight < this.limits.batchesInFlightMax) {
       const full = this.queue.length >= this.limits.batchSizeMax;
