@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { accountRoutes, accountsMigrations } from './modules/accounts/index.js';
+import { auditMigrations, auditRoutes } from './modules/audit/index.js';
 import { identityMigrations, identityRoutes, sessionValidator } from './modules/identity/index.js';
 import { ledgerMigrations, ledgerRoutes } from './modules/ledger/index.js';
 import { paymentRoutes, paymentsMigrations } from './modules/payments/index.js';
@@ -19,7 +20,7 @@ import { createTokenService } from './platform/http/tokens.js';
 import { createMetrics } from './platform/metrics.js';
 import { loadSecrets } from './platform/secrets.js';
 
-export const migrations = mergeMigrations(platformMigrations, identityMigrations, ledgerMigrations, accountsMigrations, paymentsMigrations);
+export const migrations = mergeMigrations(platformMigrations, identityMigrations, ledgerMigrations, accountsMigrations, paymentsMigrations, auditMigrations);
 
 /** The package's version, from the nearest package.json above this file (sources or build). */
 function packageVersion(): string {
@@ -102,7 +103,7 @@ export async function createApp(options: CreateAppOptions): Promise<KoshApp> {
     const context = await createContext({ ...options, database });
     const http = await buildServer({
       context,
-      routes: [identityRoutes, accountRoutes, paymentRoutes, ledgerRoutes],
+      routes: [identityRoutes, accountRoutes, paymentRoutes, ledgerRoutes, auditRoutes],
       sessionIsValid: sessionValidator(context),
       logger: options.logger ?? true,
       version,

@@ -4,6 +4,7 @@
 import cluster from 'node:cluster';
 import { parseArgs } from 'node:util';
 import { createApp, createContext, openConfiguredDatabase, version } from '../app.js';
+import { verifyAuditChain } from '../modules/audit/index.js';
 import { checkIntegrity } from '../modules/ledger/index.js';
 import { ConfigError, loadConfig, type Config } from '../platform/config.js';
 import { DataDirLockedError } from '../platform/db/data-dir-lock.js';
@@ -18,7 +19,7 @@ Commands:
   serve     Start the API and documentation (migrates; seeds an empty database with demo data)
   migrate   Apply pending database migrations
   seed      Load the demo data into an empty database
-  verify    Check the books: prints one line per problem, exits 1 when there is any
+  verify    Check the books and the audit hash chain: prints each problem, exits 1 when there is any
   help      Show this help
 
 Configuration comes from the environment; see .env.example.`;
@@ -133,11 +134,18 @@ async function main(argv: string[]): Promise<number> {
         const problems = await checkIntegrity(context.db);
         if (problems.length === 0) {
           console.log('The books are right: no integrity problems.');
-          return 0;
+        } else {
+          for (const problem of problems) console.log(`${problem.problem}\t${problem.subjectId}\t${problem.detail}`);
+          console.log(`${problems.length} integrity problem(s).`);
         }
-        for (const problem of problems) console.log(`${problem.problem}\t${problem.subjectId}\t${problem.detail}`);
-        console.log(`${problems.length} integrity problem(s).`);
-        return 1;
+        const chain = await verifyAuditChain(context.db);
+        if (chain.valid) {
+          console.log(`The audit chain is intact: ${chain.rowsChecked} row(s), head ${chain.headSeq} ${chain.headHash}.`);
+        } else {
+          const broken = chain.firstBroken;
+          console.log(`The audit chain is broken at row ${broken?.seq ?? '?'}: ${broken?.problem ?? 'unknown'} (${chain.rowsChecked} row(s) before it are intact).`);
+        }
+        return problems.length === 0 && chain.valid ? 0 : 1;
       });
     default:
       console.error(`Unknown command "${command}".\n\n${HELP}`);

@@ -18,7 +18,7 @@ import type { Db } from './database.js';
 import type { Tx } from './transaction.js';
 
 export type Literal = string | bigint | number | boolean | null;
-export type SqlType = 'uuid' | 'text' | 'int8' | 'int4' | 'date' | 'bool';
+export type SqlType = 'uuid' | 'text' | 'int8' | 'int4' | 'date' | 'bool' | 'jsonb' | 'timestamptz';
 
 /** One value as an SQL literal. */
 export function literal(value: Literal): string {

@@ -8,7 +8,17 @@ import { DomainError } from '../../core/errors.js';
 import type { Role } from '../../core/roles.js';
 import type { AccessClaims, TokenService } from './tokens.js';
 
-export type Principal = AccessClaims;
+/** Where a request came from, as recorded in the audit log. */
+export interface RequestOrigin {
+  readonly ip: string | null;
+  readonly userAgent: string | null;
+  readonly requestId: string | null;
+}
+
+/** The signed-in caller; `origin` is absent for work not started by a request (seed, jobs). */
+export interface Principal extends AccessClaims {
+  readonly origin?: RequestOrigin;
+}
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -51,7 +61,11 @@ export function requireRole(...roles: Role[]): preHandlerAsyncHookHandler {
   };
 }
 
+export function originOf(request: FastifyRequest): RequestOrigin {
+  return { ip: request.ip ?? null, userAgent: request.headers['user-agent']?.slice(0, 300) ?? null, requestId: request.id };
+}
+
 export function principalOf(request: FastifyRequest): Principal {
   if (request.principal === undefined) throw unauthenticated();
-  return request.principal;
+  return { ...request.principal, origin: originOf(request) };
 }
