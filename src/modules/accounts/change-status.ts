@@ -4,6 +4,7 @@
 import { isManager } from '../../core/roles.js';
 import type { AppContext } from '../../platform/context.js';
 import type { Principal } from '../../platform/http/auth.js';
+import { recordAudit } from '../audit/index.js';
 import { lockAccounts, setAccountStatus } from '../ledger/index.js';
 import { loadAccounts, visibleAccount, type Account } from './access.js';
 import { accountErrors } from './errors.js';
@@ -37,16 +38,25 @@ export async function setFrozen(context: AppContext, principal: Principal, input
     if (state === undefined) throw accountErrors.notFound();
     if (state.status === 'closed') throw accountErrors.alreadyClosed();
     const current = (await loadAccounts(tx, [account.record.id])).get(account.record.id);
+    const before = { status: state.status, frozen_by_bank: current?.record.frozenByBank ?? false };
+    let after: typeof before | undefined;
     if (input.frozen && state.status === 'active') {
       await setAccountStatus(tx, account.record.id, 'frozen');
       await setFrozenByBank(tx, account.record.id, byBank);
+      after = { status: 'frozen', frozen_by_bank: byBank };
     } else if (input.frozen && byBank && current?.record.frozenByBank === false) {
       // The bank freezes an account its owner had frozen: from now on only the bank unfreezes it.
       await setFrozenByBank(tx, account.record.id, true);
+      after = { status: 'frozen', frozen_by_bank: true };
     } else if (!input.frozen && state.status === 'frozen') {
       if (current?.record.frozenByBank === true && !byBank) throw accountErrors.frozenByBank();
       await setAccountStatus(tx, account.record.id, 'active');
       await setFrozenByBank(tx, account.record.id, false);
+      after = { status: 'active', frozen_by_bank: false };
+    }
+    if (after !== undefined) {
+      const action = input.frozen ? 'account.frozen' : 'account.unfrozen';
+      await recordAudit(tx, { actor: principal, action, target: { type: 'account', id: account.record.id }, before, after });
     }
   });
   return reload(context, account.record.id);
@@ -66,6 +76,13 @@ export async function closeAccount(context: AppContext, principal: Principal, in
     if (state.status === 'closed') throw accountErrors.alreadyClosed();
     if (state.balanceMinor !== 0n) throw accountErrors.balanceNotZero();
     await setAccountStatus(tx, account.record.id, 'closed');
+    await recordAudit(tx, {
+      actor: principal,
+      action: 'account.closed',
+      target: { type: 'account', id: account.record.id },
+      before: { status: state.status },
+      after: { status: 'closed' },
+    });
   });
   return reload(context, account.record.id);
 }

@@ -4,6 +4,7 @@ import { currencyOf } from '../../core/money.js';
 import type { AppContext } from '../../platform/context.js';
 import type { Principal } from '../../platform/http/auth.js';
 import { newId } from '../../platform/ids.js';
+import { recordAudit } from '../audit/index.js';
 import { openCustomerLedgerAccount, readAccounts } from '../ledger/index.js';
 import type { Account } from './access.js';
 import { accountErrors } from './errors.js';
@@ -44,7 +45,15 @@ export async function openAccount(
         currency,
         nickname,
       });
-      if (record !== undefined) return { record, ledger };
+      if (record !== undefined) {
+        await recordAudit(tx, {
+          actor: principal,
+          action: 'account.opened',
+          target: { type: 'account', id },
+          after: { number: record.number, type: record.type, currency: record.currency, nickname: record.nickname, owner_id: record.ownerId },
+        });
+        return { record, ledger };
+      }
     }
     throw new Error('could not allocate a unique account number');
   });

@@ -63,7 +63,7 @@ async function page(db: Db, afterSeq: string): Promise<RenderedRow[]> {
            to_char(occurred_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as occurred_at,
            actor_id::text as actor_id, actor_role, action, target_type, target_id, before::text as before, after::text as after,
            ip, user_agent, request_id, encode(prev_hash, 'hex') as prev_hash, encode(hash, 'hex') as hash
-      from audit_log where seq > ${afterSeq}::int8 order by seq limit ${PAGE_SIZE}`.execute(db);
+      from audit_log where audit_log.seq > ${afterSeq}::int8 order by audit_log.seq limit ${PAGE_SIZE}`.execute(db);
   return result.rows;
 }
 

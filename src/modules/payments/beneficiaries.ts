@@ -3,6 +3,7 @@ import type { AppContext } from '../../platform/context.js';
 import type { Principal } from '../../platform/http/auth.js';
 import { isUuid, newId } from '../../platform/ids.js';
 import { findAccountByNumber, loadAccounts, type Account } from '../accounts/index.js';
+import { recordAudit } from '../audit/index.js';
 import { paymentErrors } from './errors.js';
 import { countBeneficiaries, deleteBeneficiary, insertBeneficiary, listBeneficiaries, type BeneficiaryRecord } from './store.js';
 
@@ -36,12 +37,23 @@ export async function addBeneficiary(
   if (account.record.ownerId === principal.userId) throw paymentErrors.ownAccountAsBeneficiary();
   if ((await countBeneficiaries(context.db, principal.userId)) >= BENEFICIARIES_MAX) throw paymentErrors.beneficiaryLimit(BENEFICIARIES_MAX);
   const nickname = input.nickname?.trim() ? input.nickname.trim() : null;
-  const saved = await insertBeneficiary(context.db, {
-    id: newId(),
-    ownerId: principal.userId,
-    accountId: account.record.id,
-    name: input.name.trim(),
-    nickname,
+  const saved = await context.transact(async (tx) => {
+    const inserted = await insertBeneficiary(tx, {
+      id: newId(),
+      ownerId: principal.userId,
+      accountId: account.record.id,
+      name: input.name.trim(),
+      nickname,
+    });
+    if (inserted !== undefined) {
+      await recordAudit(tx, {
+        actor: principal,
+        action: 'beneficiary.added',
+        target: { type: 'beneficiary', id: inserted.id },
+        after: { account_id: inserted.accountId, name: inserted.name, nickname: inserted.nickname },
+      });
+    }
+    return inserted;
   });
   if (saved === undefined) throw paymentErrors.beneficiaryExists();
   return { record: saved, account };
@@ -61,6 +73,12 @@ export async function beneficiariesOf(context: AppContext, principal: Principal)
 /** Deletes one of the customer's beneficiaries. Errors: beneficiary_not_found (404). */
 export async function removeBeneficiary(context: AppContext, principal: Principal, id: string): Promise<void> {
   customerOnly(principal);
-  const deleted = isUuid(id) && (await deleteBeneficiary(context.db, { id, ownerId: principal.userId }));
+  const deleted =
+    isUuid(id) &&
+    (await context.transact(async (tx) => {
+      const removed = await deleteBeneficiary(tx, { id, ownerId: principal.userId });
+      if (removed) await recordAudit(tx, { actor: principal, action: 'beneficiary.removed', target: { type: 'beneficiary', id } });
+      return removed;
+    }));
   if (!deleted) throw paymentErrors.beneficiaryNotFound();
 }

@@ -66,6 +66,7 @@ export async function prepareCash(
     currency: currency.code,
     description: cleanDescription(input.description) ?? (isDeposit ? 'Cash deposit' : 'Cash withdrawal'),
     initiatedBy: principal.userId,
+    actor: principal,
     limited: !isDeposit,
     postings: transferPostings({
       debitAccountId: isDeposit ? vaultId : account.id,
@@ -129,6 +130,7 @@ export async function prepareTransfer(context: AppContext, principal: Principal,
     currency: currency.code,
     description: cleanDescription(input.description),
     initiatedBy: principal.userId,
+    actor: principal,
     limited: true,
     postings: transferPostings({ debitAccountId: source.id, creditAccountId: target.id, amountMinor }),
   };

@@ -29,6 +29,7 @@ import type { Tx } from '../../platform/db/transaction.js';
 import { isTransient, keyInUse, keyReused, refusalResponse, type CommandResponse } from '../../platform/http/idempotency.js';
 import { newId } from '../../platform/ids.js';
 import { dailyLimitsStatement } from '../accounts/index.js';
+import { auditStatement, type AuditActor, type AuditEvent } from '../audit/index.js';
 import { lockAccountsFor, refusalError, transactionTimeStatement, tryApply, writeEntriesFor, type AccountStates, type NewEntry } from '../ledger/index.js';
 import { paymentErrors } from './errors.js';
 import { addDailyUsageStatement, dailyUsageStatement, insertTransfersStatement, type MovementKind, type NewTransfer, type TransferRecord } from './store.js';
@@ -43,6 +44,8 @@ export interface MovementCommand {
   readonly currency: string;
   readonly description: string | null;
   readonly initiatedBy: string;
+  /** Who asked, and from where (for the audit row). */
+  readonly actor: AuditActor;
   readonly postings: readonly Posting[];
   /** Whether the daily limit of fromAccountId applies (withdrawals and transfers). */
   readonly limited: boolean;
@@ -263,6 +266,7 @@ export async function postBatch(
     writes.push(...writeEntriesFor(states, accepted.map((item) => item.entry)).map((statement) => statement.sql));
     writes.push(insertTransfersStatement(accepted.map((item) => item.transfer)).sql);
     if (usage.added.size > 0) writes.push(addDailyUsageStatement(usage.day, usage.added).sql);
+    writes.push(auditStatement(accepted.map((item) => auditEventOf(commands[item.index] as MovementCommand, item.transfer))).sql);
   }
   const toStore = responsesToStore(commands, live, results);
   if (toStore.length > 0) writes.push(storeResponses(toStore, context.config.IDEMPOTENCY_TTL_HOURS).sql);
@@ -272,6 +276,23 @@ export async function postBatch(
     if (result === undefined) throw new Error('a command has no result');
     return result;
   });
+}
+
+function auditEventOf(command: MovementCommand, transfer: NewTransfer): AuditEvent {
+  return {
+    actor: command.actor,
+    action: `${transfer.kind}.posted`,
+    target: { type: 'transfer', id: transfer.id },
+    after: {
+      from_account_id: transfer.fromAccountId,
+      to_account_id: transfer.toAccountId,
+      amount: formatAmount(transfer.amountMinor, currencyOf(transfer.currency)),
+      currency: transfer.currency,
+      entry_id: transfer.entryId,
+      reversal_of: transfer.reversalOf,
+      reason: transfer.reason,
+    },
+  };
 }
 
 function settleFollowers(commands: readonly MovementCommand[], plan: KeyPlan, results: (BatchResult | undefined)[]): void {

@@ -3,6 +3,7 @@ import type { AppContext } from '../../platform/context.js';
 import type { Tx } from '../../platform/db/transaction.js';
 import type { Principal } from '../../platform/http/auth.js';
 import { isUuid } from '../../platform/ids.js';
+import { recordAudit } from '../audit/index.js';
 import { entryPostings } from '../ledger/index.js';
 import { paymentErrors } from './errors.js';
 import { postOne, type PostedTransfer } from './post-batch.js';
@@ -37,6 +38,7 @@ export async function reverseTransfer(
     currency: original.currency,
     description: `Reversal of ${original.kind} ${original.id}`,
     initiatedBy: principal.userId,
+    actor: principal,
     postings,
     limited: false,
     reversal: { transferId: original.id, entryId: original.entryId, reason: input.reason.trim() },
@@ -45,5 +47,12 @@ export async function reverseTransfer(
     transactionView,
   );
   await markReversed(tx, original.id);
+  await recordAudit(tx, {
+    actor: principal,
+    action: 'transfer.reversed',
+    target: { type: 'transfer', id: original.id },
+    before: { status: original.status },
+    after: { status: 'reversed', reversal_id: reversal.id, reason: input.reason.trim() },
+  });
   return reversal;
 }
