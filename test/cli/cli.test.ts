@@ -72,6 +72,7 @@ describe('kosh CLI', () => {
 
     const verify = kosh('verify');
     expect(verify.stdout).toMatch(/no integrity problems/);
+    expect(verify.stdout).toMatch(/The audit chain is intact: [1-9][0-9]* row\(s\), head [0-9]+ [0-9a-f]{64}\./);
     expect(verify.status).toBe(0);
     expect(kosh('migrate').status).toBe(0);
     expect(kosh('seed').stdout).toMatch(/already has users/);
@@ -86,6 +87,17 @@ describe('kosh CLI', () => {
     const verify = kosh('verify');
     expect(verify.status).toBe(1);
     expect(verify.stdout).toMatch(/balance_mismatch/);
+  }, 60_000);
+
+  it('kosh verify names the audit row a superuser edited', async () => {
+    const database = await openDatabase({ dataDir });
+    await sql`alter table audit_log disable trigger audit_log_append_only`.execute(database.db);
+    const { rows } = await sql<{ seq: string }>`
+      update audit_log set actor_role = 'admin' where seq = (select min(seq) + 2 from audit_log) returning seq::text as seq`.execute(database.db);
+    await database.close();
+    const verify = kosh('verify');
+    expect(verify.status).toBe(1);
+    expect(verify.stdout).toContain(`The audit chain is broken at row ${rows[0]?.seq}: hash_mismatch`);
   }, 60_000);
 
   it('explains itself', () => {
