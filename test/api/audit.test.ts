@@ -192,6 +192,30 @@ describe('audit log', () => {
     expect((await verifyAuditChain(db)).valid).toBe(true);
   });
 
+  it('keeps the chain whole across savepoints rolled back and concurrent writers', async () => {
+    const db = bank.app.context.db;
+    const row = (action: string) => sql`insert into audit_log (id, action, target_type, target_id) values (gen_random_uuid(), ${action}, 'test', 'x')`;
+    await bank.app.context.transact(async (tx) => {
+      await row('test.kept').execute(tx);
+      await sql`savepoint s`.execute(tx);
+      await row('test.undone').execute(tx);
+      await row('test.undone').execute(tx);
+      await sql`rollback to savepoint s`.execute(tx);
+      await row('test.kept').execute(tx);
+    });
+    await expect(bank.app.context.transact(async (tx) => {
+      await row('test.undone').execute(tx);
+      throw new Error('abandon');
+    })).rejects.toThrow('abandon');
+    await Promise.all(Array.from({ length: 8 }, () => bank.app.context.transact(async (tx) => {
+      await row('test.kept').execute(tx);
+      await row('test.kept').execute(tx);
+    })));
+    const { rows } = await sql<{ action: string }>`select action from audit_log where target_type = 'test' and target_id = 'x'`.execute(db);
+    expect(rows.map((item) => item.action).sort()).toEqual(Array.from({ length: 18 }, () => 'test.kept'));
+    expect(await verifyAuditChain(db)).toMatchObject({ valid: true });
+  });
+
   it('names the first broken link when a superuser edits, deletes or rewrites rows', async () => {
     const tampered = await startTestBank();
     try {

@@ -2,8 +2,8 @@ import { sql, type Migration } from 'kysely';
 
 /**
  * The audit log: append-only, hash-chained. A BEFORE INSERT trigger numbers each row and sets
- * hash = SHA-256(previous hash || canonical row) under a lock on the chain's head, so rows are
- * chained in the order their transactions wrote them. UPDATE, DELETE and TRUNCATE are refused.
+ * hash = SHA-256(previous hash || canonical row) while its transaction holds the lock on the
+ * chain's head, so rows are chained in the order their transactions wrote them. UPDATE, DELETE and TRUNCATE are refused.
  * The canonical row is the JSON array text produced by audit_canonical(); the verifier rebuilds the
  * same text independently (see verify.ts).
  */
@@ -49,20 +49,43 @@ const auditLog: Migration = {
         )::text
       $$;
 
+      -- The head row is locked (and read) once per transaction; the chain's state inside the
+      -- transaction lives in two transaction-local settings, and the head row is written once
+      -- per statement. Settings and head roll back together with a savepoint or transaction.
       create function audit_log_chain() returns trigger language plpgsql as $$
       declare
-        head record;
+        last_seq bigint;
+        last_hash bytea;
+        carried text := current_setting('kosh.audit_last_seq', true);
       begin
-        select last_seq, last_hash into head from audit_chain_head where singleton for update;
-        new.seq := head.last_seq + 1;
-        new.prev_hash := head.last_hash;
-        new.hash := sha256(head.last_hash || convert_to(audit_canonical(
+        if carried is null or carried = '' then
+          select h.last_seq, h.last_hash into last_seq, last_hash from audit_chain_head h where singleton for update;
+        else
+          last_seq := carried::bigint;
+          last_hash := decode(current_setting('kosh.audit_last_hash'), 'hex');
+        end if;
+        new.seq := last_seq + 1;
+        new.prev_hash := last_hash;
+        new.hash := sha256(last_hash || convert_to(audit_canonical(
           new.seq, new.id, new.occurred_at, new.actor_id, new.actor_role, new.action, new.target_type, new.target_id,
           new.before, new.after, new.ip, new.user_agent, new.request_id), 'UTF8'));
-        update audit_chain_head set last_seq = new.seq, last_hash = new.hash where singleton;
+        perform set_config('kosh.audit_last_seq', new.seq::text, true);
+        perform set_config('kosh.audit_last_hash', encode(new.hash, 'hex'), true);
         return new;
       end $$;
       create trigger audit_log_chain before insert on audit_log for each row execute function audit_log_chain();
+
+      create function audit_log_move_head() returns trigger language plpgsql as $$
+      declare
+        carried text := current_setting('kosh.audit_last_seq', true);
+      begin
+        if carried is not null and carried <> '' then
+          update audit_chain_head set last_seq = carried::bigint, last_hash = decode(current_setting('kosh.audit_last_hash'), 'hex')
+           where singleton;
+        end if;
+        return null;
+      end $$;
+      create trigger audit_log_move_head after insert on audit_log for each statement execute function audit_log_move_head();
 
       create function audit_log_refuse_change() returns trigger language plpgsql as $$
       begin
@@ -87,7 +110,7 @@ const auditLog: Migration = {
   async down(db) {
     await sql`
       drop table audit_log; drop table audit_chain_head;
-      drop function audit_log_chain(); drop function audit_log_refuse_change(); drop function audit_chain_head_guard();
+      drop function audit_log_chain(); drop function audit_log_move_head(); drop function audit_log_refuse_change(); drop function audit_chain_head_guard();
       drop function audit_canonical(bigint, uuid, timestamptz, uuid, text, text, text, text, jsonb, jsonb, text, text, text);
     `.execute(db);
   },
