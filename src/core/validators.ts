@@ -1,6 +1,8 @@
 /**
- * Validators and normalizers for identity data: email addresses, phone numbers (Indian mobiles
- * and E.164), usernames and dates of birth. Pure functions.
+ * Validators and normalizers for identity and payment data: email addresses, phone numbers
+ * (Indian mobiles and E.164), usernames, dates of birth, UPI IDs, IFSC codes and account numbers
+ * of other banks. Pure functions: each returns the normalized value, or undefined when the input
+ * is not valid.
  */
 import { isCalendarDate } from './time.js';
 
@@ -43,4 +45,33 @@ export function isPlausibleDateOfBirth(date: string, today: string): boolean {
   if (date >= today) return false;
   const oldest = `${String(Number(today.slice(0, 4)) - 130).padStart(4, '0')}${today.slice(4)}`;
   return date >= oldest;
+}
+
+// NPCI's form of a virtual payment address: a handle of 2 to 256 characters (letters, digits, dot,
+// hyphen, underscore), "@", and the payment service provider's handle (letters only).
+const UPI_ID_PATTERN = /^[a-z0-9._-]{2,256}@[a-z]{2,64}$/;
+
+/** Normalizes a UPI ID (`name@bank`) to lower case; UPI IDs are not case-sensitive. */
+export function normalizeUpiId(input: string): string | undefined {
+  const upiId = input.trim().toLowerCase();
+  return UPI_ID_PATTERN.test(upiId) ? upiId : undefined;
+}
+
+// RBI's Indian Financial System Code: 4 letters (the bank), a zero (reserved), 6 letters or digits (the branch).
+const IFSC_PATTERN = /^[A-Z]{4}0[A-Z0-9]{6}$/;
+
+/** Normalizes an IFSC code to upper case. */
+export function normalizeIfsc(input: string): string | undefined {
+  const ifsc = input.trim().toUpperCase();
+  return IFSC_PATTERN.test(ifsc) ? ifsc : undefined;
+}
+
+/**
+ * Normalizes the account number of an account at another bank: 9 to 18 digits (Indian banks use
+ * no common length), written with or without spaces or hyphens. Kosh's own numbers are checked by
+ * core/account-number.ts instead (12 digits with a check digit).
+ */
+export function normalizeExternalAccountNumber(input: string): string | undefined {
+  const number = input.trim().replace(/[\s-]/g, '');
+  return /^[0-9]{9,18}$/.test(number) && !/^0+$/.test(number) ? number : undefined;
 }
