@@ -124,8 +124,10 @@ describe('audit log', () => {
     expect(byPrefix.body.items.map((row: any) => row.action)).toEqual(['account.opened']);
     const future = await list(auditor, `?actor_id=${asha.userId}&from=2999-01-01`);
     expect(future.body.items).toEqual([]);
-    const window = await list(auditor, `?actor_id=${asha.userId}&from=2000-01-01T00:00:00Z&to=2999-01-01`);
-    expect(window.body.items).toHaveLength(7);
+    const everything = await list(auditor, `?actor_id=${asha.userId}&limit=100`);
+    expect(everything.body.items.length).toBeGreaterThanOrEqual(7);
+    const window = await list(auditor, `?actor_id=${asha.userId}&from=2000-01-01T00:00:00Z&to=2999-01-01&limit=100`);
+    expect(window.body.items).toEqual(everything.body.items);
 
     expectProblem(await list(auditor, '?cursor=bm9wZQ'), 422, 'invalid_cursor');
     expectProblem(await list(auditor, '?actor_id=someone'), 422, 'invalid_filter');

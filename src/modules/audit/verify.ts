@@ -1,10 +1,10 @@
 /**
- * Verifying the audit chain. The verifier reads the rows in order, a page at a time, rebuilds each
- * row's canonical text itself (the same JSON array text as the database's audit_canonical()) and
- * checks that
+ * Verifying the audit chain. The verifier reads the rows in order, a page at a time, with each
+ * row's canonical text built by its own query (the same JSON array text as the database's
+ * audit_canonical() and as canonicalRow below), hashes in Node, and checks that
  * - sequence numbers have no gaps (a deleted row shows as a gap),
- * - each row's prev_hash is the hash of the row before it (the first row's is 32 zero bytes),
- * - each hash is SHA-256(prev_hash || canonical row),
+ * - each hash is SHA-256(hash of the row before || canonical row) (the first row's predecessor is
+ *   32 zero bytes); on a mismatch it tells an edited row from a broken link (prev_hash),
  * - the chain head names the last row and its hash (a deleted tail shows there).
  * It names the first broken link. An attacker able to rewrite every row and the head can forge a
  * consistent chain; publishing the head hash elsewhere (it is in the verify answer) detects that.
@@ -26,7 +26,8 @@ export interface ChainReport {
 const GENESIS_HASH = '0'.repeat(64);
 const PAGE_SIZE = 20_000;
 
-interface RenderedRow {
+/** A row's fields rendered as text, in canonical order. */
+export interface RenderedRow {
   seq: string;
   id: string;
   occurred_at: string;
@@ -40,31 +41,64 @@ interface RenderedRow {
   ip: string | null;
   user_agent: string | null;
   request_id: string | null;
-  prev_hash: string;
-  hash: string;
 }
 
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+
 /** The canonical text of a row: a JSON array of its fields as text, as PostgreSQL's json_build_array writes it. */
-export function canonicalRow(row: Omit<RenderedRow, 'prev_hash' | 'hash'>): string {
+export function canonicalRow(row: RenderedRow): string {
   const fields = [
     row.seq, row.id, row.occurred_at, row.actor_id, row.actor_role, row.action, row.target_type, row.target_id,
     row.before, row.after, row.ip, row.user_agent, row.request_id,
   ];
-  return `[${fields.map((field) => (field === null ? 'null' : JSON.stringify(field))).join(', ')}]`;
+  let text = '[';
+  for (let index = 0; index < fields.length; index += 1) {
+    const field = fields[index] as string | null;
+    if (index > 0) text += ', ';
+    // Most fields need no escaping; JSON.stringify handles the rest exactly as PostgreSQL does.
+    text += field === null ? 'null' : NEEDS_ESCAPE.test(field) ? JSON.stringify(field) : `"${field}"`;
+  }
+  return `${text}]`;
 }
 
 export function chainHash(previousHashHex: string, canonical: string): string {
-  return createHash('sha256').update(Buffer.from(previousHashHex, 'hex')).update(canonical, 'utf8').digest('hex');
+  return createHash('sha256').update(previousHashHex, 'hex').update(canonical, 'utf8').digest('hex');
 }
 
-async function page(db: Db, afterSeq: string): Promise<RenderedRow[]> {
-  const result = await sql<RenderedRow>`
-    select seq::text as seq, id::text as id,
-           to_char(occurred_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as occurred_at,
-           actor_id::text as actor_id, actor_role, action, target_type, target_id, before::text as before, after::text as after,
-           ip, user_agent, request_id, encode(prev_hash, 'hex') as prev_hash, encode(hash, 'hex') as hash
-      from audit_log where audit_log.seq > ${afterSeq}::int8 order by audit_log.seq limit ${PAGE_SIZE}`.execute(db);
+interface ChainRow {
+  seq: string;
+  canonical: string;
+  hash: string;
+}
+
+/**
+ * A page of rows as (seq, canonical text, hash). The canonical text is built here, by the
+ * verifier's own expression (the same as canonicalRow), not by the audit_canonical() function the
+ * insert trigger uses, so a replaced function cannot hide an edit.
+ */
+async function page(db: Db, afterSeq: string): Promise<ChainRow[]> {
+  const result = await sql<ChainRow>`
+    select a.seq::text as seq,
+           json_build_array(
+             a.seq::text, a.id::text, to_char(a.occurred_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
+             a.actor_id::text, a.actor_role, a.action, a.target_type, a.target_id, a.before::text, a.after::text,
+             a.ip, a.user_agent, a.request_id)::text as canonical,
+           encode(a.hash, 'hex') as hash
+      from audit_log a where a.seq > ${afterSeq}::int8 order by a.seq limit ${PAGE_SIZE}`.execute(db);
   return result.rows;
+}
+
+/** Why a row's hash does not follow: its recorded previous hash differs, or the row itself changed. */
+async function mismatchOf(db: Db, seq: string, previousHash: string): Promise<ChainProblem> {
+  const { rows } = await sql<{ prev_hash: string }>`
+    select encode(prev_hash, 'hex') as prev_hash from audit_log where seq = ${seq}::int8`.execute(db);
+  return rows[0]?.prev_hash === previousHash ? 'hash_mismatch' : 'previous_hash_mismatch';
+}
+
+/** Waits for a read still in flight (its result is not needed) before answering. */
+async function settle<T>(pending: Promise<unknown>, answer: T): Promise<T> {
+  await pending.catch(() => undefined);
+  return answer;
 }
 
 /** Walks the whole chain and reports its state (read-only; safe while rows are being appended). */
@@ -81,15 +115,20 @@ export async function verifyAuditChain(db: Db): Promise<ChainReport> {
     valid: false, rowsChecked, headSeq, headHash, firstBroken: { seq: String(seq), problem },
   });
   const last = BigInt(headSeq);
+  // The next page is read while this one is hashed, so the database and Node work at once.
+  let pending = last > 0n ? page(db, '0') : Promise.resolve([]);
   while (expectedSeq <= last) {
-    const rows = await page(db, String(expectedSeq - 1n));
+    const rows = await pending;
     if (rows.length === 0) break;
+    const lastRow = rows[rows.length - 1] as ChainRow;
+    pending = rows.length === PAGE_SIZE && BigInt(lastRow.seq) < last ? page(db, lastRow.seq) : Promise.resolve([]);
     for (const row of rows) {
       const seq = BigInt(row.seq);
-      if (seq > last) return { valid: true, rowsChecked, headSeq, headHash };
-      if (seq !== expectedSeq) return broken(expectedSeq, 'sequence_gap');
-      if (row.prev_hash !== previousHash) return broken(seq, 'previous_hash_mismatch');
-      if (chainHash(row.prev_hash, canonicalRow(row)) !== row.hash) return broken(seq, 'hash_mismatch');
+      if (seq > last) break;
+      if (seq !== expectedSeq) return settle(pending, broken(expectedSeq, 'sequence_gap'));
+      if (chainHash(previousHash, row.canonical) !== row.hash) {
+        return settle(pending, broken(seq, await mismatchOf(db, row.seq, previousHash)));
+      }
       previousHash = row.hash;
       expectedSeq += 1n;
       rowsChecked += 1;
