@@ -15,7 +15,8 @@ import { mergeMigrations, migrateToLatest } from './platform/db/migrate.js';
 import { platformMigrations } from './platform/db/platform-migrations.js';
 import { createTransactor, scriptedTransaction } from './platform/db/transaction.js';
 import { createIdempotentExecutor } from './platform/http/idempotency.js';
-import { buildServer, type Api } from './platform/http/server.js';
+import type { RouteRateLimit } from './platform/http/rate-limit.js';
+import { API_PREFIX, buildServer, type Api } from './platform/http/server.js';
 import { createTokenService } from './platform/http/tokens.js';
 import { createMetrics } from './platform/metrics.js';
 import { loadSecrets } from './platform/secrets.js';
@@ -36,6 +37,19 @@ function packageVersion(): string {
 }
 
 export const version: string = packageVersion();
+
+/** Routes that move money, limited per user (MONEY_RATE_LIMIT_PER_USER_PER_MINUTE). */
+const MONEY_ROUTES: ReadonlySet<string> = new Set(
+  ['/transactions/deposit', '/transactions/withdraw', '/transfers', '/admin/transfers/:id/reverse'].map((path) => `${API_PREFIX}${path}`),
+);
+
+/** The rate limits of the API (in memory, per process; 0 turns one off). */
+function rateLimits(config: Config): RouteRateLimit[] {
+  return [
+    { name: 'auth', by: 'ip', perMinute: config.AUTH_RATE_LIMIT_PER_IP_PER_MINUTE, matches: (_method, url) => url.startsWith(`${API_PREFIX}/auth/`) },
+    { name: 'money', by: 'user', perMinute: config.MONEY_RATE_LIMIT_PER_USER_PER_MINUTE, matches: (method, url) => method === 'POST' && MONEY_ROUTES.has(url) },
+  ];
+}
 
 export interface KoshApp {
   readonly http: Api;
@@ -71,7 +85,13 @@ export async function createContext(options: CreateAppOptions & { database: Data
   const countRetry = (sqlstate: string) => metrics.transactionRetries.inc({ sqlstate });
   const transact = createTransactor(database.db, countRetry);
   const shutdownHooks: Array<() => Promise<void>> = [];
-  const secrets = loadSecrets({ dataDir: config.dataDir, jwtSecret: config.JWT_SECRET, ephemeral: options.ephemeralSecrets === true });
+  const secrets = loadSecrets({
+    dataDir: config.dataDir,
+    jwtSecret: config.JWT_SECRET,
+    jwtPreviousSecrets: config.JWT_PREVIOUS_SECRETS,
+    ephemeral: options.ephemeralSecrets === true,
+  });
+  const now = options.now ?? (() => new Date());
   return {
     config,
     database,
@@ -81,13 +101,14 @@ export async function createContext(options: CreateAppOptions & { database: Data
     executeCommand: createIdempotentExecutor({ transact, ttlHours: config.IDEMPOTENCY_TTL_HOURS }),
     metrics,
     tokens: createTokenService({
-      key: secrets.jwt,
+      keys: { current: secrets.jwt, previous: secrets.jwtPrevious },
       issuer: config.JWT_ISSUER,
       audience: config.JWT_AUDIENCE,
       accessTokenTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
+      now,
     }),
     migrations,
-    now: options.now ?? (() => new Date()),
+    now,
     onShutdown: (hook) => {
       shutdownHooks.push(hook);
     },
@@ -105,6 +126,7 @@ export async function createApp(options: CreateAppOptions): Promise<KoshApp> {
       context,
       routes: [identityRoutes, accountRoutes, paymentRoutes, ledgerRoutes, auditRoutes],
       sessionIsValid: sessionValidator(context),
+      rateLimits: rateLimits(options.config),
       logger: options.logger ?? true,
       version,
     });

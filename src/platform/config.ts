@@ -28,10 +28,20 @@ const environmentSchema = z.object({
   BANK_TIMEZONE: z.string().default('Asia/Kolkata').refine(isValidTimeZone, 'must be an IANA time zone'),
   BANK_CURRENCY: z.string().regex(/^[A-Z]{3}$/).default('INR'),
   JWT_SECRET: z.string().min(32).optional(),
+  // Retired signing secrets, comma-separated: tokens they signed stay valid until they expire.
+  JWT_PREVIOUS_SECRETS: z
+    .string()
+    .optional()
+    .refine((value) => value === undefined || value.split(',').every((secret) => secret.trim().length >= 32), 'each secret must have at least 32 characters'),
   JWT_ISSUER: z.string().min(1).default('kosh'),
   JWT_AUDIENCE: z.string().min(1).default('kosh-api'),
   ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(86_400).default(900),
   REFRESH_TOKEN_TTL_SECONDS: z.coerce.number().int().min(300).max(90 * 86_400).default(30 * 86_400),
+  LOGIN_LOCKOUT_THRESHOLD: z.coerce.number().int().min(0).max(100).default(5),
+  LOGIN_LOCKOUT_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(15),
+  AUTH_RATE_LIMIT_PER_IP_PER_MINUTE: z.coerce.number().int().min(0).max(10_000_000).default(60),
+  LOGIN_RATE_LIMIT_PER_USERNAME_PER_MINUTE: z.coerce.number().int().min(0).max(10_000_000).default(10),
+  MONEY_RATE_LIMIT_PER_USER_PER_MINUTE: z.coerce.number().int().min(0).max(10_000_000).default(60),
   DAILY_LIMIT_SAVINGS: rupees.default('200000.00'),
   DAILY_LIMIT_CHECKING: rupees.default('500000.00'),
   DAILY_LIMIT_WALLET: rupees.default('50000.00'),

@@ -247,7 +247,7 @@ describe('auth', () => {
   });
 
   describe('POST /auth/refresh', () => {
-    it('rotates the refresh token: the new pair works and the old refresh token is refused', async () => {
+    it('rotates the refresh token: the new pair works; the old refresh token is refused and its reuse ends the session', async () => {
       const customer = await bank.user(uniqueName('refresh'));
       const first = await login({ username: customer.username, password: TEST_PASSWORD });
       const rotated = await bank.request('POST', `${API}/auth/refresh`, { body: { refresh_token: first.body.refresh_token } });
@@ -257,10 +257,15 @@ describe('auth', () => {
       expect(rotated.body.access_token).not.toBe(first.body.access_token);
       expect((await me(rotated.body.access_token)).body.username).toBe(customer.username);
 
-      const reused = await bank.request('POST', `${API}/auth/refresh`, { body: { refresh_token: first.body.refresh_token } });
-      expectProblem(reused, 401, 'invalid_refresh_token');
       const again = await bank.request('POST', `${API}/auth/refresh`, { body: { refresh_token: rotated.body.refresh_token } });
       expect(again.status, again.text).toBe(200);
+
+      // Presenting a refresh token that was already exchanged revokes the whole session.
+      const reused = await bank.request('POST', `${API}/auth/refresh`, { body: { refresh_token: first.body.refresh_token } });
+      expectProblem(reused, 401, 'invalid_refresh_token');
+      expectProblem(await bank.request('POST', `${API}/auth/refresh`, { body: { refresh_token: again.body.refresh_token } }), 401, 'invalid_refresh_token');
+      expectProblem(await me(again.body.access_token), 401, 'unauthenticated');
+      expect((await me(customer.token)).status).toBe(200);
     });
 
     it('refuses garbage and malformed refresh requests', async () => {

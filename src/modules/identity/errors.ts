@@ -1,4 +1,4 @@
-import { DomainError, conflict, validationError } from '../../core/errors.js';
+import { DomainError, conflict, forbidden, notFound, validationError } from '../../core/errors.js';
 
 export const identityErrors = {
   usernameTaken: () => conflict('username_taken', 'This username is already registered.'),
@@ -13,4 +13,16 @@ export const identityErrors = {
     new DomainError({ code: 'invalid_credentials', kind: 'unauthenticated', message: 'The username or password is incorrect.' }),
   invalidRefreshToken: () =>
     new DomainError({ code: 'invalid_refresh_token', kind: 'unauthenticated', message: 'The refresh token is invalid, expired or already used.' }),
+  // Sign-in, sessions and lockout (sessions.ts, lockout.ts).
+  otpRequired: () =>
+    new DomainError({
+      code: 'otp_required',
+      kind: 'unauthenticated',
+      message: 'This account uses two-factor authentication: sign in again with the code from your authenticator app in the otp field.',
+    }),
+  otpInvalidAtLogin: () =>
+    new DomainError({ code: 'otp_invalid', kind: 'unauthenticated', message: 'The authentication code is incorrect, already used or expired.' }),
+  sessionNotFound: () => notFound('session_not_found', 'No such session.'),
+  invalidPassword: () => forbidden('invalid_password', 'The current password is incorrect.'),
+  userNotFound: () => notFound('user_not_found', 'No such user.'),
 };

@@ -5,12 +5,14 @@ import DataLoader from 'dataloader';
 import type { AccessClaims } from '../../platform/http/tokens.js';
 import type { AppContext } from '../../platform/context.js';
 import { isUuid } from '../../platform/ids.js';
-import { liveSessions, type LiveSession } from './store.js';
+import { liveSessions, type LiveSession } from './session-store.js';
 
 export { identityMigrations } from './migrations.js';
 export { identityRoutes } from './routes.js';
 export { registerUser, type RegisterInput } from './register.js';
 export { login } from './sessions.js';
+export { identityEvents, type IdentityEventBus, type IdentityEvents, type IdentityListener } from './events.js';
+export { purgeSignInRecords } from './purge.js';
 export { countUsers, findUserById, type User } from './store.js';
 
 /**
@@ -21,7 +23,7 @@ export { countUsers, findUserById, type User } from './store.js';
 export function sessionValidator(context: AppContext) {
   const loader = new DataLoader<string, LiveSession | null>(
     async (ids) => {
-      const live = new Map((await liveSessions(context.db, ids)).map((session) => [session.id, session]));
+      const live = new Map((await liveSessions(context.db, ids, context.now())).map((session) => [session.id, session]));
       return ids.map((id) => live.get(id) ?? null);
     },
     // Gather the checks of every request parsed in this turn of the event loop into one query.

@@ -40,6 +40,58 @@ const usersAndSessions: Migration = {
   },
 };
 
+/**
+ * Sessions, lockout and sign-in history. A session remembers the refresh-token hashes it has rotated
+ * away (until the session would have expired), so that presenting one again is recognised as reuse
+ * and ends the session; a cookie session keeps the hash of its CSRF token. Users carry their count
+ * of consecutive failed sign-ins and the end of their lock. Every sign-in attempt is recorded.
+ */
+const sessionsAndLockout: Migration = {
+  async up(db) {
+    await sql`
+      alter table sessions add column revoked_reason text
+        check (revoked_reason in ('logout', 'revoked', 'revoked_all', 'password_changed', 'refresh_token_reuse'));
+      alter table sessions add column csrf_token_hash text;
+      create index sessions_user_live on sessions (user_id, created_at desc) where revoked_at is null;
+
+      create table used_refresh_tokens (
+        token_hash text primary key,
+        session_id uuid not null references sessions (id),
+        used_at timestamptz not null,
+        expires_at timestamptz not null
+      );
+      create index used_refresh_tokens_expiry on used_refresh_tokens (expires_at);
+
+      alter table users add column failed_login_count integer not null default 0 check (failed_login_count >= 0);
+      alter table users add column locked_until timestamptz;
+
+      create table login_attempts (
+        id bigint generated always as identity primary key,
+        attempted_at timestamptz not null,
+        user_id uuid references users (id),
+        username text not null check (char_length(username) <= 320),
+        ip text,
+        user_agent text,
+        outcome text not null check (outcome in ('success', 'bad_password', 'locked', 'blocked', 'unknown_user', 'otp_required', 'otp_invalid'))
+      );
+      create index login_attempts_user_recent on login_attempts (user_id, attempted_at desc) where user_id is not null;
+      create index login_attempts_time on login_attempts (attempted_at);
+    `.execute(db);
+  },
+  async down(db) {
+    await sql`
+      drop table login_attempts;
+      alter table users drop column locked_until;
+      alter table users drop column failed_login_count;
+      drop table used_refresh_tokens;
+      drop index sessions_user_live;
+      alter table sessions drop column csrf_token_hash;
+      alter table sessions drop column revoked_reason;
+    `.execute(db);
+  },
+};
+
 export const identityMigrations = {
   '2026-11-21-0004-identity-users-sessions': usersAndSessions,
+  '2026-11-21-0012-identity-sessions-lockout': sessionsAndLockout,
 } as const;

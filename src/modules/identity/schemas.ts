@@ -12,9 +12,11 @@ export const registerBody = z.strictObject({
 export const loginBody = z.strictObject({
   username: z.string().min(1).max(320).describe('Username or email address.'),
   password: z.string().min(1).max(1024),
+  otp: z.string().min(1).max(64).optional().describe('With two-factor authentication: the code from the authenticator app, or a recovery code.'),
 });
 
-export const refreshBody = z.strictObject({ refresh_token: z.string().min(1).max(200) });
+/** No body at all: the refresh token is taken from the session cookie (web clients). */
+export const refreshBody = z.strictObject({ refresh_token: z.string().min(1).max(200) }).optional();
 
 export const userSchema = z.object({
   id: z.string(),
@@ -29,9 +31,40 @@ export const userSchema = z.object({
   created_at: z.string(),
 });
 
-export const tokenSchema = z.object({
+const bearerTokensSchema = z.object({
   access_token: z.string(),
   token_type: z.literal('bearer'),
-  expires_in: z.number().int(),
+  expires_in: z.number().int().describe('Seconds until the access token expires.'),
   refresh_token: z.string(),
+});
+
+const cookieSessionSchema = z
+  .object({
+    token_type: z.literal('cookie'),
+    expires_in: z.number().int().describe('Seconds until the access cookie expires: refresh before then.'),
+    refresh_expires_in: z.number().int().describe('Seconds until the session ends.'),
+    csrf_token: z.string().describe('Send it in the X-CSRF-Token header of every POST, PUT, PATCH and DELETE (it is also in the readable __Host-kosh_csrf cookie).'),
+  })
+  .describe('A web client (header X-Kosh-Client: web) gets its tokens in httpOnly cookies instead.');
+
+export const tokenSchema = z.union([bearerTokensSchema, cookieSessionSchema]);
+
+// Sessions and passwords (routes-sessions.ts).
+export const sessionSchema = z.object({
+  id: z.string(),
+  device: z.string().describe('Browser and system derived from the user agent, e.g. "Firefox on Linux".'),
+  user_agent: z.string().nullable(),
+  ip: z.string().nullable(),
+  created_at: z.string(),
+  last_used_at: z.string().describe('The sign-in or the latest token refresh.'),
+  current: z.boolean().describe('The session of this request.'),
+});
+
+export const sessionListSchema = z.object({ items: z.array(sessionSchema) });
+
+export const revokedSessionsSchema = z.object({ revoked: z.number().int().describe('Sessions revoked.') });
+
+export const changePasswordBody = z.strictObject({
+  old_password: z.string().min(1).max(1024),
+  new_password: z.string().max(1024).describe('8 to 128 characters (15 or more recommended), not a common password, not containing the username or email.'),
 });

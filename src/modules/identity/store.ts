@@ -1,4 +1,4 @@
-/** SQL of the identity module: users and sessions. */
+/** SQL of the identity module: users (sessions and sign-in are in session-store.ts). */
 import { sql } from 'kysely';
 import type { Role } from '../../core/roles.js';
 import type { Db } from '../../platform/db/database.js';
@@ -115,51 +115,4 @@ export async function usernameOrEmailTaken(executor: Executor, username: string,
 export async function countUsers(executor: Executor): Promise<number> {
   const result = await sql<{ count: bigint }>`select count(*)::int8 as count from users`.execute(executor);
   return Number(result.rows[0]?.count ?? 0n);
-}
-
-export interface SessionRecord {
-  readonly id: string;
-  readonly userId: string;
-}
-
-export async function insertSession(
-  executor: Executor,
-  session: { id: string; userId: string; refreshTokenHash: string; userAgent: string | null; ip: string | null; ttlSeconds: number },
-): Promise<void> {
-  await sql`
-    insert into sessions (id, user_id, refresh_token_hash, user_agent, ip, expires_at)
-    values (${session.id}, ${session.userId}, ${session.refreshTokenHash}, ${session.userAgent}, ${session.ip},
-            now() + make_interval(secs => ${session.ttlSeconds}))`.execute(executor);
-}
-
-/** Replaces the refresh token of a live session; returns the session, or undefined if none matched. */
-export async function rotateRefreshToken(
-  executor: Executor,
-  options: { currentHash: string; nextHash: string },
-): Promise<SessionRecord | undefined> {
-  const result = await sql<{ id: string; user_id: string }>`
-    update sessions set refresh_token_hash = ${options.nextHash}, last_used_at = now()
-     where refresh_token_hash = ${options.currentHash} and revoked_at is null and expires_at > now()
-    returning id, user_id`.execute(executor);
-  const row = result.rows[0];
-  return row === undefined ? undefined : { id: row.id, userId: row.user_id };
-}
-
-export async function revokeSession(executor: Executor, options: { sessionId: string; userId: string }): Promise<void> {
-  await sql`update sessions set revoked_at = now()
-             where id = ${options.sessionId} and user_id = ${options.userId} and revoked_at is null`.execute(executor);
-}
-
-export interface LiveSession {
-  readonly id: string;
-  readonly userId: string;
-  readonly role: Role;
-}
-
-/** The sessions among `ids` that are live (not revoked, not expired) and belong to an active user. */
-export async function liveSessions(executor: Executor, ids: readonly string[]): Promise<LiveSession[]> {
-  const result = await sql<{ id: string; user_id: string; role: Role }>`
-    select s.id, s.user_id, u.role from sessions s join users u on u.id = s.user_id
-     where s.id = any(${[...ids]}::uuid[]) and s.revoked_at is null and s.expires_at > now() and u.status = 'active'`.execute(executor);
-  return result.rows.map((row) => ({ id: row.id, userId: row.user_id, role: row.role }));
 }

@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import fastifyCookie from '@fastify/cookie';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { LogController, type FastifyInstance, type FastifyBaseLogger, type RawServerDefault } from 'fastify';
@@ -23,6 +24,7 @@ import { authenticationHook, type SessionValidator } from './auth.js';
 import { errorHandler, notFoundHandler, problem, sendProblem } from './problem.js';
 import { validationError } from '../../core/errors.js';
 import { findImpreciseNumber } from './json-numbers.js';
+import { rateLimitHook, type RouteRateLimit } from './rate-limit.js';
 
 export type Api = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, ZodTypeProvider>;
 
@@ -50,6 +52,8 @@ export interface ServerOptions {
   readonly context: AppContext;
   readonly routes: readonly RouteModule[];
   readonly sessionIsValid: SessionValidator;
+  /** Per-route rate limits (in memory, per process), checked after authentication. */
+  readonly rateLimits?: readonly RouteRateLimit[];
   readonly logger?: boolean | object;
   readonly version: string;
 }
@@ -140,6 +144,19 @@ export async function buildServer(options: ServerOptions): Promise<Api> {
     reply.header('referrer-policy', 'no-referrer');
   });
   app.addHook('onRequest', authenticationHook(context.tokens, options.sessionIsValid));
+  // Rate limits attach to the routes they cover when those are registered, so that other routes
+  // pay nothing for them.
+  const limitHooks = (options.rateLimits ?? []).flatMap((limit) => {
+    const hook = rateLimitHook(limit, () => context.now().getTime());
+    return hook === undefined ? [] : [{ limit, hook }];
+  });
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    const hooks = limitHooks.filter(({ limit }) => methods.some((method) => limit.matches(method, route.url))).map(({ hook }) => hook);
+    if (hooks.length === 0) return;
+    const existing = route.onRequest === undefined ? [] : Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest];
+    route.onRequest = [...existing, ...hooks];
+  });
   // PostgreSQL text cannot hold NUL characters; refuse them up front rather than fail in the database.
   app.addHook('preValidation', async (request) => {
     for (const [part, value] of [['body', request.body], ['query', request.query], ['params', request.params]] as const) {
@@ -158,6 +175,8 @@ export async function buildServer(options: ServerOptions): Promise<Api> {
     );
   });
 
+  // Cookies for the web app's sessions; no parsing hook (see cookies.ts), so bearer requests skip it.
+  await app.register(fastifyCookie, { hook: false });
   await app.register(fastifySwagger, {
     openapi: {
       openapi: '3.1.0',
