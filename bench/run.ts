@@ -25,7 +25,8 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { createContext, openConfiguredDatabase } from '../src/app.js';
 import { openAccount } from '../src/modules/accounts/index.js';
-import { registerUser } from '../src/modules/identity/index.js';
+import { SYSTEM_ACTOR } from '../src/modules/audit/index.js';
+import { registerUser, setKycStatus } from '../src/modules/identity/index.js';
 import { deposit } from '../src/modules/payments/index.js';
 import { CONFIG_VARIABLES, loadConfig, type Config } from '../src/platform/config.js';
 import { createTestDatabase, findPostgresBinDir, startPostgres, type PostgresServer } from '../test/support/postgres.js';
@@ -425,6 +426,8 @@ async function prepareBank(
         email: `${spec.username}@bench.example`,
         fullName: `Bench ${spec.username}`,
       });
+      // Verified customers get the ordinary limits (unverified ones are capped at KYC_UNVERIFIED_DAILY_LIMIT).
+      await setKycStatus(context, SYSTEM_ACTOR, { userId: user.id, status: 'verified', reason: 'Benchmark customer' });
       progress();
       const principal = { userId: user.id, role: user.role, sessionId: 'bench-setup' };
       const accounts: { id: string; number: string }[] = [];

@@ -1,10 +1,12 @@
 /**
  * Demo data: customers arjun (Savings and Checking, ₹50,000 in all), priya (Savings, ₹25,000) and
- * rahul (Wallet, ₹0), plus an admin and an auditor, all with the demo password. Opening balances
- * are real deposit entries, so the books balance from the first moment.
+ * rahul (Wallet, ₹0), plus an admin and an auditor, all with the demo password. The customers' KYC
+ * is verified (a recorded decision of the system), so they get the ordinary limits. Opening
+ * balances are real deposit entries, so the books balance from the first moment.
  */
 import { openAccount } from '../modules/accounts/index.js';
-import { countUsers, registerUser } from '../modules/identity/index.js';
+import { SYSTEM_ACTOR } from '../modules/audit/index.js';
+import { countUsers, registerUser, setKycStatus } from '../modules/identity/index.js';
 import { deposit } from '../modules/payments/index.js';
 import type { Role } from '../core/roles.js';
 import type { AppContext } from '../platform/context.js';
@@ -63,6 +65,9 @@ export async function seedDemoData(context: AppContext): Promise<boolean> {
       phone: demo.phone,
       role: demo.role,
     });
+    if (demo.role === 'customer') {
+      await setKycStatus(context, SYSTEM_ACTOR, { userId: user.id, status: 'verified', reason: 'Demo customer' });
+    }
     const principal = { userId: user.id, role: user.role, sessionId: 'seed' };
     for (const spec of demo.accounts) {
       const account = await openAccount(context, principal, { type: spec.type, nickname: spec.nickname });

@@ -14,6 +14,17 @@ const rupees = z
   .string()
   .regex(/^(0|[1-9][0-9]{0,12})(\.[0-9]{1,2})?$/, 'must be a decimal amount such as 100000.00');
 
+/** A web origin: http or https, a host and an optional port, nothing else (no path, no wildcard). */
+function isOrigin(value: string): boolean {
+  if (!/^https?:\/\/[^/?#*\s]+$/.test(value)) return false;
+  try {
+    const url = new URL(value);
+    return url.origin === value;
+  } catch {
+    return false;
+  }
+}
+
 const environmentSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: z.coerce.number().int().min(0).max(65535).default(8000),
@@ -45,6 +56,10 @@ const environmentSchema = z.object({
   DAILY_LIMIT_SAVINGS: rupees.default('200000.00'),
   DAILY_LIMIT_CHECKING: rupees.default('500000.00'),
   DAILY_LIMIT_WALLET: rupees.default('50000.00'),
+  // KYC tiers: customers whose KYC is not verified get a lower daily limit on every account and a
+  // cap on the balance of their wallets (RBI's minimum-KYC wallets), in each currency's major units.
+  KYC_UNVERIFIED_DAILY_LIMIT: rupees.default('10000.00'),
+  KYC_UNVERIFIED_WALLET_BALANCE_MAX: rupees.default('10000.00'),
   BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(10 * 1024 * 1024).default(64 * 1024),
   IDEMPOTENCY_TTL_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(24),
   ENGINE_BATCH_SIZE_MAX: z.coerce.number().int().min(1).max(2000).default(250),
@@ -53,6 +68,12 @@ const environmentSchema = z.object({
   ENGINE_BATCHES_IN_FLIGHT_MAX: z.coerce.number().int().min(1).max(64).default(4),
   SEED_ON_EMPTY: booleanish.default(true),
   TRUST_PROXY: booleanish.default(false),
+  // Browser origins allowed to call the API from another origin (with credentials), comma-separated.
+  CORS_ORIGINS: z
+    .string()
+    .default('')
+    .transform((value) => value.split(',').map((origin) => origin.trim()).filter((origin) => origin !== ''))
+    .refine((origins) => origins.every(isOrigin), 'must be comma-separated origins such as https://app.example.in (scheme, host and port only)'),
 });
 
 export type Environment = z.infer<typeof environmentSchema>;

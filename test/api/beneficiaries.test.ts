@@ -35,7 +35,8 @@ describe('beneficiaries', () => {
       id: expect.stringMatching(/^[0-9a-f-]{36}$/),
       name: 'Ravi Verma',
       nickname: 'Landlord',
-      account_number: payee.number,
+      // Someone else's account: only its last four digits are shown.
+      account_number: `XXXX${payee.number.slice(-4)}`,
       currency: 'INR',
       created_at: expect.any(String),
     });
@@ -65,7 +66,8 @@ describe('beneficiaries', () => {
     const spaced = `${payee.number.slice(0, 4)} ${payee.number.slice(4, 8)}-${payee.number.slice(8)}`;
     const saved = await add(asha, { name: 'Spaced', account_number: spaced, nickname: '  ' });
     expect(saved.status, saved.text).toBe(201);
-    expect(saved.body).toMatchObject({ account_number: payee.number, nickname: null });
+    expect(saved.body).toMatchObject({ account_number: `XXXX${payee.number.slice(-4)}`, nickname: null });
+    expect(saved.text).not.toContain(payee.number);
   });
 
   it('lists the newest first and only the caller’s own', async () => {

@@ -4,7 +4,8 @@
  */
 import { inject } from 'vitest';
 import { createApp, type KoshApp } from '../../src/app.js';
-import { registerUser } from '../../src/modules/identity/index.js';
+import { SYSTEM_ACTOR } from '../../src/modules/audit/index.js';
+import { registerUser, setKycStatus, type KycStatus } from '../../src/modules/identity/index.js';
 import type { Role } from '../../src/core/roles.js';
 import { loadConfig, type Environment } from '../../src/platform/config.js';
 import { openDatabase } from '../../src/platform/db/database.js';
@@ -36,8 +37,12 @@ export interface Customer {
 export interface TestBank {
   readonly app: KoshApp;
   request<T = any>(method: string, url: string, options?: RequestOptions): Promise<Reply<T>>;
-  /** Registers a user (customer unless a role is given) and signs them in. */
-  user(username: string, role?: Role): Promise<Customer>;
+  /**
+   * Registers a user (customer unless a role is given) and signs them in. Customers are KYC-verified
+   * (the system actor's decision) unless `kyc` says otherwise, so that suites not about KYC tiers
+   * get the ordinary limits.
+   */
+  user(username: string, role?: Role, options?: { kyc?: KycStatus }): Promise<Customer>;
   /** Opens an account for a customer and returns its body. */
   openAccount(customer: Customer, type?: 'savings' | 'checking' | 'wallet', currency?: string): Promise<any>;
   deposit(customer: Customer, accountId: string, amount: string): Promise<Reply>;
@@ -96,7 +101,7 @@ export async function startTestBank(options: StartOptions = {}): Promise<TestBan
     return { status: response.statusCode, body: body as T, text: response.body, headers: response.headers };
   }
 
-  async function user(username: string, role: Role = 'customer'): Promise<Customer> {
+  async function user(username: string, role: Role = 'customer', userOptions: { kyc?: KycStatus } = {}): Promise<Customer> {
     counter += 1;
     const created = await registerUser(app.context, {
       username,
@@ -105,6 +110,10 @@ export async function startTestBank(options: StartOptions = {}): Promise<TestBan
       fullName: `Test ${username}`,
       role,
     });
+    const kyc = userOptions.kyc ?? 'verified';
+    if (role === 'customer' && kyc !== 'pending') {
+      await setKycStatus(app.context, SYSTEM_ACTOR, { userId: created.id, status: kyc, reason: 'Test bank customer' });
+    }
     const login = await request('POST', '/api/v1/auth/login', { body: { username, password: TEST_PASSWORD } });
     if (login.status !== 200) throw new Error(`login failed: ${login.text}`);
     return { userId: created.id, username, token: login.body.access_token };

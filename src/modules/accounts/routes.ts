@@ -2,7 +2,7 @@ import type { AppContext } from '../../platform/context.js';
 import { principalOf, requireRole } from '../../platform/http/auth.js';
 import { bearer, idParams, problemResponses } from '../../platform/http/schemas.js';
 import type { Api } from '../../platform/http/server.js';
-import { visibleAccount } from './access.js';
+import { loadAccounts, visibleAccount } from './access.js';
 import { closeAccount, setFrozen } from './change-status.js';
 import { getAccount, listAccounts } from './list-accounts.js';
 import { openAccount } from './open-account.js';
@@ -20,7 +20,7 @@ import {
 } from './schemas.js';
 import { setAccountDailyLimit } from './set-limit.js';
 import { accountStatement } from './statement.js';
-import { accountView, statementCsv, statementLineView, statementView } from './views.js';
+import { accountView, numberFor, statementCsv, statementLineView, statementView } from './views.js';
 import { formatAmount, currencyOf } from '../../core/money.js';
 
 export function accountRoutes(api: Api, context: AppContext): void {
@@ -35,8 +35,11 @@ export function accountRoutes(api: Api, context: AppContext): void {
       preHandler: requireRole('customer'),
     },
     async (request, reply) => {
-      const account = await openAccount(context, principalOf(request), request.body);
-      return reply.code(201).send(accountView(account, context.config));
+      const principal = principalOf(request);
+      const opened = await openAccount(context, principal, request.body);
+      // Reloaded with the owner's KYC tier, which decides the daily limit shown.
+      const account = (await loadAccounts(context.db, [opened.record.id])).get(opened.record.id) ?? opened;
+      return reply.code(201).send(accountView(account, context.config, principal));
     },
   );
 
@@ -48,7 +51,8 @@ export function accountRoutes(api: Api, context: AppContext): void {
     },
     async (request) => {
       const query = request.query;
-      const page = await listAccounts(context, principalOf(request), {
+      const principal = principalOf(request);
+      const page = await listAccounts(context, principal, {
         ownerId: query.owner_id,
         type: query.type,
         currency: query.currency,
@@ -57,7 +61,7 @@ export function accountRoutes(api: Api, context: AppContext): void {
         limit: query.limit,
         cursor: query.cursor,
       });
-      return { items: page.items.map((account) => accountView(account, context.config)), next_cursor: page.nextCursor };
+      return { items: page.items.map((account) => accountView(account, context.config, principal)), next_cursor: page.nextCursor };
     },
   );
 
@@ -68,9 +72,10 @@ export function accountRoutes(api: Api, context: AppContext): void {
       preHandler: anyone,
     },
     async (request) => {
-      const { account, recent } = await getAccount(context, principalOf(request), request.params.id);
+      const principal = principalOf(request);
+      const { account, recent } = await getAccount(context, principal, request.params.id);
       return {
-        ...accountView(account, context.config),
+        ...accountView(account, context.config, principal),
         recent_transactions: recent.map((line) => statementLineView(line, account.record.currency)),
       };
     },
@@ -101,8 +106,9 @@ export function accountRoutes(api: Api, context: AppContext): void {
       preHandler: managers,
     },
     async (request) => {
-      const account = await setFrozen(context, principalOf(request), { accountId: request.params.id, frozen: request.body.frozen });
-      return accountView(account, context.config);
+      const principal = principalOf(request);
+      const account = await setFrozen(context, principal, { accountId: request.params.id, frozen: request.body.frozen });
+      return accountView(account, context.config, principal);
     },
   );
 
@@ -113,8 +119,9 @@ export function accountRoutes(api: Api, context: AppContext): void {
       preHandler: managers,
     },
     async (request) => {
-      const account = await closeAccount(context, principalOf(request), { accountId: request.params.id });
-      return accountView(account, context.config);
+      const principal = principalOf(request);
+      const account = await closeAccount(context, principal, { accountId: request.params.id });
+      return accountView(account, context.config, principal);
     },
   );
 
@@ -132,19 +139,20 @@ export function accountRoutes(api: Api, context: AppContext): void {
       preHandler: anyone,
     },
     async (request, reply) => {
-      const statement = await accountStatement(context, principalOf(request), {
+      const principal = principalOf(request);
+      const statement = await accountStatement(context, principal, {
         accountId: request.params.id,
         from: request.query.from,
         to: request.query.to,
       });
       if (request.query.format === 'csv') {
-        const filename = `statement-${statement.account.record.number}-${statement.from}-${statement.to}.csv`;
+        const filename = `statement-${numberFor(statement.account, principal)}-${statement.from}-${statement.to}.csv`;
         return reply
           .type('text/csv; charset=utf-8')
           .header('content-disposition', `attachment; filename="${filename}"`)
           .send(statementCsv(statement, context.config.BANK_TIMEZONE) as never);
       }
-      return statementView(statement);
+      return statementView(statement, principal);
     },
   );
 
@@ -155,8 +163,9 @@ export function accountRoutes(api: Api, context: AppContext): void {
       preHandler: requireRole('admin', 'super_admin'),
     },
     async (request) => {
-      const account = await setAccountDailyLimit(context, principalOf(request), { accountId: request.params.id, dailyLimit: request.body.daily_limit });
-      return accountView(account, context.config);
+      const principal = principalOf(request);
+      const account = await setAccountDailyLimit(context, principal, { accountId: request.params.id, dailyLimit: request.body.daily_limit });
+      return accountView(account, context.config, principal);
     },
   );
 }

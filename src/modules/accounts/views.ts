@@ -1,4 +1,5 @@
 import { toCsv } from '../../core/csv.js';
+import { maskAccountNumber } from '../../core/masking.js';
 import { currencyOf, formatAmount } from '../../core/money.js';
 import { localDateTime } from '../../core/time.js';
 import type { Config } from '../../platform/config.js';
@@ -6,11 +7,21 @@ import type { StatementPosting } from '../ledger/index.js';
 import { dailyLimitMinor, type Account } from './access.js';
 import type { Statement } from './statement.js';
 
-export function accountView(account: Account, config: Config) {
+/** Who looks at an account: its owner sees the full number, anyone else (staff) a masked one. */
+export interface Viewer {
+  readonly userId: string;
+}
+
+/** The account number as the viewer may see it. */
+export function numberFor(account: Account, viewer: Viewer): string {
+  return account.record.ownerId === viewer.userId ? account.record.number : maskAccountNumber(account.record.number);
+}
+
+export function accountView(account: Account, config: Config, viewer: Viewer) {
   const currency = currencyOf(account.record.currency);
   return {
     id: account.record.id,
-    number: account.record.number,
+    number: numberFor(account, viewer),
     type: account.record.type,
     currency: currency.code,
     nickname: account.record.nickname,
@@ -36,7 +47,7 @@ export function statementLineView(line: StatementPosting, currencyCode: string) 
   };
 }
 
-export function statementView(statement: Statement) {
+export function statementView(statement: Statement, viewer: Viewer) {
   const currency = currencyOf(statement.account.record.currency);
   let credits = 0n;
   let debits = 0n;
@@ -46,7 +57,7 @@ export function statementView(statement: Statement) {
   }
   return {
     account_id: statement.account.record.id,
-    number: statement.account.record.number,
+    number: numberFor(statement.account, viewer),
     currency: currency.code,
     from: statement.from,
     to: statement.to,

@@ -13,6 +13,14 @@ export const identityErrors = {
     new DomainError({ code: 'invalid_credentials', kind: 'unauthenticated', message: 'The username or password is incorrect.' }),
   invalidRefreshToken: () =>
     new DomainError({ code: 'invalid_refresh_token', kind: 'unauthenticated', message: 'The refresh token is invalid, expired or already used.' }),
+  // Profile, KYC and user management (profile.ts, kyc.ts, admin-users.ts).
+  emptyUpdate: () => validationError('empty_update', 'Send at least one of full_name, email, phone or date_of_birth.'),
+  selfChangeForbidden: () => forbidden('self_change_forbidden', 'Nobody may change their own role, status or KYC; ask another administrator.'),
+  superAdminRequired: (what: string) => forbidden('super_admin_required', `Only a super admin may ${what}.`),
+  lastSuperAdmin: () => conflict('last_super_admin', 'This is the last active super admin; make another user super admin first.'),
+  userAlreadyBlocked: () => conflict('user_already_blocked', 'This user is already blocked.'),
+  userNotBlocked: () => conflict('user_not_blocked', 'This user is not blocked.'),
+  notACustomer: () => conflict('not_a_customer', 'KYC applies to customers only.'),
   // Sign-in, sessions and lockout (sessions.ts, lockout.ts).
   otpRequired: () =>
     new DomainError({

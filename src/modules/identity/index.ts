@@ -14,6 +14,9 @@ export { login } from './sessions.js';
 export { identityEvents, type IdentityEventBus, type IdentityEvents, type IdentityListener } from './events.js';
 export { purgeSignInRecords } from './purge.js';
 export { countUsers, findUserById, type User } from './store.js';
+export { setKycStatus } from './kyc.js';
+export { kycStatusExpression } from './users-store.js';
+export type { KycStatus } from './store.js';
 
 /**
  * Whether an access token's session is still live (not revoked, user active, role unchanged). The

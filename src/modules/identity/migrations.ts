@@ -91,7 +91,38 @@ const sessionsAndLockout: Migration = {
   },
 };
 
+/**
+ * KYC decisions and user management: who decided a customer's KYC status, when and why; why and
+ * by whom a user was last blocked or unblocked. A partial index finds staff quickly (the check that
+ * the last super admin stays locks them all).
+ */
+const kycAndUserManagement: Migration = {
+  async up(db) {
+    await sql`
+      alter table users add column kyc_reason text check (char_length(kyc_reason) <= 500);
+      alter table users add column kyc_decided_by uuid references users (id);
+      alter table users add column kyc_decided_at timestamptz;
+      alter table users add column status_reason text check (char_length(status_reason) <= 500);
+      alter table users add column status_changed_by uuid references users (id);
+      alter table users add column status_changed_at timestamptz;
+      create index users_staff on users (role) where role <> 'customer';
+    `.execute(db);
+  },
+  async down(db) {
+    await sql`
+      drop index users_staff;
+      alter table users drop column status_changed_at;
+      alter table users drop column status_changed_by;
+      alter table users drop column status_reason;
+      alter table users drop column kyc_decided_at;
+      alter table users drop column kyc_decided_by;
+      alter table users drop column kyc_reason;
+    `.execute(db);
+  },
+};
+
 export const identityMigrations = {
   '2026-11-21-0004-identity-users-sessions': usersAndSessions,
   '2026-11-21-0012-identity-sessions-lockout': sessionsAndLockout,
+  '2026-11-21-0014-identity-kyc-user-management': kycAndUserManagement,
 } as const;

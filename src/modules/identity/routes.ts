@@ -10,6 +10,8 @@ import { registerBody, loginBody, refreshBody, tokenSchema, userSchema } from '.
 import { login, logout, refreshSession, type TokenPair } from './sessions.js';
 import { findUserById, withoutCredentials, type User } from './store.js';
 import { identityErrors } from './errors.js';
+import { profileRoutes } from './routes-profile.js';
+import { adminUserRoutes } from './routes-admin.js';
 import { sessionRoutes } from './routes-sessions.js';
 
 export function userView(user: User) {
@@ -43,6 +45,8 @@ function sendTokens(reply: FastifyReply, pair: TokenPair, cookies: boolean) {
 }
 
 export function identityRoutes(api: Api, context: AppContext): void {
+  profileRoutes(api, context);
+  adminUserRoutes(api, context);
   sessionRoutes(api, context);
   const tags = ['auth'];
   const loginsPerUsername = createRateLimiter({

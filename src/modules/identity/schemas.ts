@@ -68,3 +68,68 @@ export const changePasswordBody = z.strictObject({
   old_password: z.string().min(1).max(1024),
   new_password: z.string().max(1024).describe('8 to 128 characters (15 or more recommended), not a common password, not containing the username or email.'),
 });
+
+// Profile, KYC and user management (routes-profile.ts, routes-admin.ts).
+const roleEnum = z.enum(['customer', 'auditor', 'admin', 'super_admin']);
+const statusEnum = z.enum(['active', 'blocked']);
+const kycEnum = z.enum(['pending', 'verified', 'rejected']);
+const reason = z.string().trim().min(1).max(500).describe('Why: kept in the audit log.');
+
+export const profileBody = z
+  .strictObject({
+    full_name: z.string().trim().min(1).max(100).optional(),
+    email: z.string().max(320).optional(),
+    phone: z.string().max(32).nullable().optional().describe('An Indian mobile (9876543210, +91 98765 43210, 09876543210) or E.164; null removes it.'),
+    date_of_birth: z.string().max(10).nullable().optional().describe('YYYY-MM-DD; null removes it.'),
+  })
+  .describe('Only the fields sent change. Anything else (role, status, kyc_status, ...) is refused.');
+
+export const adminUserListQuery = z.strictObject({
+  q: z.string().max(100).optional().describe('Text in the username, email or full name.'),
+  role: roleEnum.optional(),
+  status: statusEnum.optional(),
+  kyc_status: kycEnum.optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(20).describe('Page size, at most 100.'),
+  cursor: z.string().max(200).optional().describe('The next_cursor of the previous page.'),
+});
+
+export const adminUserSchema = z
+  .object({
+    id: z.string(),
+    username: z.string(),
+    email: z.string().describe('Masked (joh***@gmail.com).'),
+    full_name: z.string(),
+    phone: z.string().nullable().describe('Masked (98XXXXXX10).'),
+    date_of_birth: z.string().nullable().describe('Masked to the year (1990-XX-XX).'),
+    role: roleEnum,
+    status: statusEnum,
+    kyc_status: kycEnum,
+    created_at: z.string(),
+  })
+  .describe('A user as staff see them: contact details masked (POST .../reveal shows them, audited).');
+
+export const adminUserDetailSchema = adminUserSchema.extend({
+  kyc_reason: z.string().nullable(),
+  kyc_decided_by: z.string().nullable().describe('The administrator who decided (null: the system or nobody yet).'),
+  kyc_decided_at: z.string().nullable(),
+  status_reason: z.string().nullable().describe('Why the user was last blocked or unblocked.'),
+  status_changed_by: z.string().nullable(),
+  status_changed_at: z.string().nullable(),
+  updated_at: z.string(),
+});
+
+export const adminUserPageSchema = z.object({ items: z.array(adminUserSchema), next_cursor: z.string().nullable() });
+
+export const revealedUserSchema = z.object({
+  id: z.string(),
+  username: z.string(),
+  email: z.string(),
+  phone: z.string().nullable(),
+  date_of_birth: z.string().nullable(),
+});
+
+export const blockBody = z.strictObject({ reason });
+export const unblockBody = z.strictObject({ reason: reason.optional() }).optional();
+export const kycBody = z.strictObject({ status: kycEnum, reason });
+export const roleBody = z.strictObject({ role: roleEnum });
+export const revealBody = z.strictObject({ reason });

@@ -19,6 +19,14 @@ export interface User {
   readonly role: Role;
   readonly status: UserStatus;
   readonly kycStatus: KycStatus;
+  /** Why the KYC status was last decided, by whom (null: the system) and when (null: never decided). */
+  readonly kycReason: string | null;
+  readonly kycDecidedBy: string | null;
+  readonly kycDecidedAt: Date | null;
+  /** Why the user was last blocked or unblocked, by whom and when (null: never). */
+  readonly statusReason: string | null;
+  readonly statusChangedBy: string | null;
+  readonly statusChangedAt: Date | null;
   readonly createdAt: Date;
   readonly updatedAt: Date;
 }
@@ -27,7 +35,7 @@ export interface UserWithCredentials extends User {
   readonly passwordHash: string;
 }
 
-interface UserRow {
+export interface UserRow {
   id: string;
   username: string;
   email: string;
@@ -38,14 +46,21 @@ interface UserRow {
   role: Role;
   status: UserStatus;
   kyc_status: KycStatus;
+  kyc_reason: string | null;
+  kyc_decided_by: string | null;
+  kyc_decided_at: Date | null;
+  status_reason: string | null;
+  status_changed_by: string | null;
+  status_changed_at: Date | null;
   created_at: Date;
   updated_at: Date;
 }
 
-const USER_COLUMNS = sql`id, username, email, full_name, phone, to_char(date_of_birth, 'YYYY-MM-DD') as date_of_birth,
-  password_hash, role, status, kyc_status, created_at, updated_at`;
+export const USER_COLUMNS = sql`id, username, email, full_name, phone, to_char(date_of_birth, 'YYYY-MM-DD') as date_of_birth,
+  password_hash, role, status, kyc_status, kyc_reason, kyc_decided_by, kyc_decided_at, status_reason, status_changed_by,
+  status_changed_at, created_at, updated_at`;
 
-function toUser(row: UserRow): UserWithCredentials {
+export function toUser(row: UserRow): UserWithCredentials {
   return {
     id: row.id,
     username: row.username,
@@ -56,6 +71,12 @@ function toUser(row: UserRow): UserWithCredentials {
     role: row.role,
     status: row.status,
     kycStatus: row.kyc_status,
+    kycReason: row.kyc_reason,
+    kycDecidedBy: row.kyc_decided_by,
+    kycDecidedAt: row.kyc_decided_at,
+    statusReason: row.status_reason,
+    statusChangedBy: row.status_changed_by,
+    statusChangedAt: row.status_changed_at,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     passwordHash: row.password_hash,

@@ -23,6 +23,11 @@ export const paymentErrors = {
       message: `This would exceed the account's daily limit; ${options.remaining} remains for today. The limit resets at midnight.`,
       retryAfterSeconds: options.retryAfterSeconds,
     }),
+  walletBalanceLimit: (capacity: string) =>
+    conflict(
+      'wallet_balance_limit',
+      `This would take the wallet above ${capacity}, the most a wallet may hold until its owner's KYC is verified.`,
+    ),
   alreadyReversed: () => conflict('already_reversed', 'This transaction has already been reversed.'),
   notReversible: () => validationError('not_reversible', 'A reversal cannot itself be reversed; post a new transaction instead.', 'id'),
   invalidFilter: (field: string, message: string) => validationError('invalid_filter', message, field),

@@ -5,10 +5,11 @@
  * 1. take the idempotency keys (a transaction-scoped advisory lock each, without waiting) and read
  *    their stored responses; a stored response is replayed, a key held elsewhere is refused (409);
  * 2. lock every ledger account the batch touches, once, in ascending id order;
- * 3. read the daily limits and today's usage of the limited source accounts;
+ * 3. read the daily limits and today's usage of the limited source accounts, and the balance caps
+ *    of the credited accounts (both depend on the owners' KYC tiers);
  * 4. decide each movement in arrival order against the running balances and usage: a refused
- *    movement (frozen or closed account, daily limit, insufficient funds) is refused on its own and
- *    never fails the batch;
+ *    movement (frozen or closed account, daily limit, wallet balance cap, insufficient funds) is
+ *    refused on its own and never fails the batch;
  * 5. write all accepted journal entries, postings, transfer records and idempotency records with a
  *    handful of set-based statements (each balance is updated once per batch by the ledger trigger).
  *
@@ -19,7 +20,7 @@
  * run in order, each with its own snapshot, so every read happens after the locks it relies on.
  */
 import { DomainError } from '../../core/errors.js';
-import type { Posting } from '../../core/ledger.js';
+import { balanceDelta, type Posting } from '../../core/ledger.js';
 import { currencyOf, formatAmount } from '../../core/money.js';
 import { bankDay } from '../../core/time.js';
 import type { AppContext } from '../../platform/context.js';
@@ -28,7 +29,7 @@ import { transactionRunner, type StatementRunner } from '../../platform/db/scrip
 import type { Tx } from '../../platform/db/transaction.js';
 import { isTransient, keyInUse, keyReused, refusalResponse, type CommandResponse } from '../../platform/http/idempotency.js';
 import { newId } from '../../platform/ids.js';
-import { dailyLimitsStatement } from '../accounts/index.js';
+import { balanceCapsStatement, dailyLimitsStatement } from '../accounts/index.js';
 import { auditStatement, type AuditActor, type AuditEvent } from '../audit/index.js';
 import { lockAccountsFor, refusalError, transactionTimeStatement, tryApply, writeEntriesFor, type AccountStates, type NewEntry } from '../ledger/index.js';
 import { paymentErrors } from './errors.js';
@@ -107,6 +108,26 @@ function checkDailyLimit(usage: Usage, command: MovementCommand): void {
       remaining: `${formatAmount(remainingMinor, currencyOf(command.currency))} ${command.currency}`,
       retryAfterSeconds: usage.resetsInSeconds,
     });
+  }
+}
+
+/** The customer accounts that a movement credits and that may have a balance cap (reversals restore, so they are exempt). */
+function cappedCreditIds(commands: readonly MovementCommand[]): string[] {
+  return [...new Set(commands.flatMap((command) => (command.toAccountId === null || command.reversal !== undefined ? [] : [command.toAccountId])))];
+}
+
+/** Refuses a credit that would take a capped account (an unverified customer's wallet) above its cap. */
+function checkBalanceCap(states: AccountStates, caps: ReadonlyMap<string, bigint>, command: MovementCommand): void {
+  if (command.toAccountId === null || command.reversal !== undefined) return;
+  const capMinor = caps.get(command.toAccountId);
+  const state = states.get(command.toAccountId);
+  if (capMinor === undefined || state === undefined) return;
+  let balanceMinor = state.balanceMinor;
+  for (const posting of command.postings) {
+    if (posting.accountId === state.id) balanceMinor += balanceDelta(state.kind, posting.amountMinor);
+  }
+  if (balanceMinor > capMinor) {
+    throw paymentErrors.walletBalanceLimit(`${formatAmount(capMinor, currencyOf(state.currency))} ${state.currency}`);
   }
 }
 
@@ -222,7 +243,8 @@ export async function postBatch(
   const readLimits = dailyLimitsStatement(context.config, limitedIds);
   const readUsage = dailyUsageStatement(limitedIds, day.date);
   const readNow = transactionTimeStatement();
-  const reads = await runner.run([lockKeys.sql, readStored.sql, lock.sql, readLimits.sql, readUsage.sql, readNow.sql]);
+  const readCaps = balanceCapsStatement(context.config, cappedCreditIds(commands));
+  const reads = await runner.run([lockKeys.sql, readStored.sql, lock.sql, readLimits.sql, readUsage.sql, readNow.sql, readCaps.sql]);
   applyKeys(commands, plan, lockKeys.parse(reads[0] ?? []), readStored.parse(reads[1] ?? []), results);
   const states = lock.parse(reads[2] ?? []);
   const usage: Usage = {
@@ -233,6 +255,7 @@ export async function postBatch(
     resetsInSeconds: Math.max(1, Math.ceil((day.endsAt.getTime() - now.getTime()) / 1000)),
   };
   const createdAt = readNow.parse(reads[5] ?? []);
+  const caps = readCaps.parse(reads[6] ?? []);
 
   const followerIndexes = new Set(plan.followers.map(([index]) => index));
   const live = commands.map((_, index) => index).filter((index) => results[index] === undefined && !followerIndexes.has(index));
@@ -242,6 +265,7 @@ export async function postBatch(
     try {
       checkStatuses(states, command);
       checkDailyLimit(usage, command);
+      checkBalanceCap(states, caps, command);
       const refusal = tryApply(states, command.postings);
       if (refusal !== null) throw refusalError(refusal, describeAccount(command));
       accepted.push(accept(command, index));

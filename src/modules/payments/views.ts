@@ -1,3 +1,4 @@
+import { maskAccountNumber } from '../../core/masking.js';
 import { currencyOf, formatAmount } from '../../core/money.js';
 import type { Beneficiary } from './beneficiaries.js';
 import type { TransferRecord } from './store.js';
@@ -17,12 +18,13 @@ export function transactionView(record: Omit<TransferRecord, 'seq'>) {
   };
 }
 
+/** A saved beneficiary: the account belongs to someone else, so its number is masked. */
 export function beneficiaryView(beneficiary: Beneficiary) {
   return {
     id: beneficiary.record.id,
     name: beneficiary.record.name,
     nickname: beneficiary.record.nickname,
-    account_number: beneficiary.account.record.number,
+    account_number: maskAccountNumber(beneficiary.account.record.number),
     currency: beneficiary.account.record.currency,
     created_at: beneficiary.record.createdAt.toISOString(),
   };
