@@ -43,7 +43,7 @@ import {
   type ThroughputPhase,
   type WrkRun,
 } from './report.js';
-import { luaDataFile, measureMachineBusy, ProcessSampler, type LoadData, type SampleSummary } from './support.js';
+import { BENCH_SERVER_SETTINGS, luaDataFile, measureMachineBusy, ProcessSampler, type LoadData, type SampleSummary } from './support.js';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 // The server runs as `npm start` runs it: the compiled build, with the package's Node flags.
@@ -478,6 +478,7 @@ function serverEnv(settings: Record<string, string>): NodeJS.ProcessEnv {
     JWT_SECRET,
     // Tokens are obtained once per server; keep them valid for the whole run.
     ACCESS_TOKEN_TTL_SECONDS: '86400',
+    ...BENCH_SERVER_SETTINGS,
     ...settings,
   };
 }

@@ -5,6 +5,17 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
+/**
+ * Kosh settings of the benchmark server: rate limits off. Its customers all sign in from one address
+ * and each sends far more transfers a minute than a person would, and the benchmark measures the
+ * engine, not the limits.
+ */
+export const BENCH_SERVER_SETTINGS: Readonly<Record<string, string>> = {
+  AUTH_RATE_LIMIT_PER_IP_PER_MINUTE: '0',
+  LOGIN_RATE_LIMIT_PER_USERNAME_PER_MINUTE: '0',
+  MONEY_RATE_LIMIT_PER_USER_PER_MINUTE: '0',
+};
+
 /** What the load generators need to build transfer requests (written by bench/run.ts). */
 export interface LoadData {
   /** Customers that send transfers; `index` is 1-based (it matches `owners`). */

@@ -16,7 +16,7 @@ export const loginBody = z.strictObject({
 });
 
 /** No body at all: the refresh token is taken from the session cookie (web clients). */
-export const refreshBody = z.strictObject({ refresh_token: z.string().min(1).max(200) }).optional();
+export const refreshBody = z.strictObject({ refresh_token: z.string().min(1).max(200) }).nullish();
 
 export const userSchema = z.object({
   id: z.string(),
