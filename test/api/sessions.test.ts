@@ -29,6 +29,10 @@ function setCookies(reply: Reply): Record<string, SetCookie> {
   );
 }
 
+function sessionIdOf(accessToken: string): string {
+  return JSON.parse(Buffer.from(accessToken.split('.')[1] ?? '', 'base64url').toString()).sid as string;
+}
+
 async function auditRows(bank: TestBank, targetId: string): Promise<any[]> {
   const result = await sql<any>`
     select action, actor_id, actor_role, target_type, target_id, after from audit_log where target_id = ${targetId} order by seq`.execute(bank.app.context.db);
@@ -68,7 +72,7 @@ describe('sessions', () => {
       // Other sessions of the user are not touched.
       expect((await me(customer.token)).status).toBe(200);
 
-      const sessionId = JSON.parse(Buffer.from(String(first.body.access_token).split('.')[1], 'base64url').toString()).sid as string;
+      const sessionId = sessionIdOf(first.body.access_token);
       const rows = await auditRows(bank, sessionId);
       expect(rows.map((row) => row.action)).toEqual(['session.created', 'session.refreshed', 'session.refreshed', 'session.revoked']);
       expect(rows[0]).toMatchObject({ actor_id: customer.userId, actor_role: 'customer', target_type: 'session' });
@@ -318,7 +322,7 @@ describe('sessions', () => {
   it('records session.created with the device when signing in', async () => {
     const customer = await bank.user(uniqueName('audit'));
     const session = await login(customer.username, { 'user-agent': FIREFOX_LINUX });
-    const sessionId = JSON.parse(Buffer.from(String(session.body.access_token).split('.')[1], 'base64url').toString()).sid as string;
+    const sessionId = sessionIdOf(session.body.access_token);
     const [created] = await auditRows(bank, sessionId);
     expect(created).toMatchObject({
       action: 'session.created',
