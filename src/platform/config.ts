@@ -60,6 +60,15 @@ const environmentSchema = z.object({
   // cap on the balance of their wallets (RBI's minimum-KYC wallets), in each currency's major units.
   KYC_UNVERIFIED_DAILY_LIMIT: rupees.default('10000.00'),
   KYC_UNVERIFIED_WALLET_BALANCE_MAX: rupees.default('10000.00'),
+  // Withdrawals and transfers above this amount need the transaction PIN ('off': never). Unset, it
+  // is 10000.00, except under NODE_ENV=test, where suites that do not test the PIN move large
+  // amounts without one (the PIN suites set it).
+  PIN_REQUIRED_ABOVE: z.union([z.literal('off'), rupees]).optional(),
+  PIN_LOCKOUT_THRESHOLD: z.coerce.number().int().min(1).max(100).default(5),
+  PIN_LOCKOUT_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(15),
+  TWO_FACTOR_LOCKOUT_THRESHOLD: z.coerce.number().int().min(1).max(100).default(5),
+  TWO_FACTOR_LOCKOUT_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(15),
+  DATA_ENCRYPTION_KEY: z.string().min(32).optional(),
   BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(10 * 1024 * 1024).default(64 * 1024),
   IDEMPOTENCY_TTL_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(24),
   ENGINE_BATCH_SIZE_MAX: z.coerce.number().int().min(1).max(2000).default(250),
@@ -84,6 +93,8 @@ export const CONFIG_VARIABLES: readonly string[] = Object.keys(environmentSchema
 export interface Config extends Environment {
   /** Absolute path of DATA_DIR. */
   readonly dataDir: string;
+  /** The PIN threshold with its default applied: 'off' or a decimal amount. */
+  readonly PIN_REQUIRED_ABOVE: string;
 }
 
 export class ConfigError extends Error {}
@@ -99,5 +110,6 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env, overrid
     throw new ConfigError(`Invalid configuration: ${problems}`);
   }
   const merged = { ...parsed.data, ...overrides };
-  return { ...merged, dataDir: resolve(merged.DATA_DIR) };
+  const pinRequiredAbove = merged.PIN_REQUIRED_ABOVE ?? (merged.NODE_ENV === 'test' ? 'off' : '10000.00');
+  return { ...merged, dataDir: resolve(merged.DATA_DIR), PIN_REQUIRED_ABOVE: pinRequiredAbove };
 }

@@ -33,4 +33,36 @@ export const identityErrors = {
   sessionNotFound: () => notFound('session_not_found', 'No such session.'),
   invalidPassword: () => forbidden('invalid_password', 'The current password is incorrect.'),
   userNotFound: () => notFound('user_not_found', 'No such user.'),
+  // Transaction PIN and two-factor authentication (pin.ts, two-factor.ts).
+  invalidPin: () => validationError('invalid_pin', 'pin must be 4 to 6 digits.', 'pin'),
+  pinTooSimple: () =>
+    validationError('pin_too_simple', 'This PIN is too easy to guess (repeated digits, a run such as 1234, or a repeated pattern); choose another.', 'pin'),
+  pinRequired: () =>
+    new DomainError({ code: 'pin_required', kind: 'precondition_required', message: 'This amount needs your transaction PIN: send it in the pin field.' }),
+  pinNotSet: () =>
+    new DomainError({
+      code: 'pin_not_set',
+      kind: 'precondition_required',
+      message: 'This amount needs a transaction PIN, and you have not set one: set it first with PUT /api/v1/users/me/pin.',
+    }),
+  pinInvalid: (attemptsLeft: number) =>
+    forbidden('pin_invalid', `The transaction PIN is incorrect; ${attemptsLeft} attempt${attemptsLeft === 1 ? '' : 's'} left before it is locked.`),
+  pinLocked: (retryAfterSeconds: number) =>
+    new DomainError({
+      code: 'pin_locked',
+      kind: 'rate_limited',
+      message: 'Too many wrong PINs: the transaction PIN is locked for a while. Try again later.',
+      retryAfterSeconds,
+    }),
+  otpInvalid: () => forbidden('otp_invalid', 'The authentication code is incorrect, already used or expired.'),
+  twoFactorAlreadyEnabled: () => conflict('two_factor_already_enabled', 'Two-factor authentication is already on; turn it off first to enrol again.'),
+  twoFactorNotPending: () => conflict('two_factor_not_pending', 'There is no enrolment to confirm: start with POST /api/v1/users/me/2fa/enroll.'),
+  twoFactorNotEnabled: () => conflict('two_factor_not_enabled', 'Two-factor authentication is not on.'),
+  twoFactorLocked: (retryAfterSeconds: number) =>
+    new DomainError({
+      code: 'two_factor_locked',
+      kind: 'rate_limited',
+      message: 'Too many wrong authentication codes: codes are refused for a while. Try again later.',
+      retryAfterSeconds,
+    }),
 };

@@ -17,6 +17,8 @@ export { countUsers, findUserById, type User } from './store.js';
 export { setKycStatus } from './kyc.js';
 export { kycStatusExpression } from './users-store.js';
 export type { KycStatus } from './store.js';
+export { transactionPinRequired, verifyTransactionPin } from './pin.js';
+export { checkSecondFactor, type SecondFactorOutcome } from './second-factor.js';
 
 /**
  * Whether an access token's session is still live (not revoked, user active, role unchanged). The

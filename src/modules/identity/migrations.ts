@@ -92,6 +92,49 @@ const sessionsAndLockout: Migration = {
 };
 
 /**
+ * The transaction PIN and TOTP two-factor authentication. A PIN is stored only as an Argon2id hash
+ * (of the PIN peppered with the data key); a TOTP secret only sealed with the data key (AES-256-GCM).
+ * Recovery codes are stored as SHA-256 hashes of 80-bit random codes. The failure counters live next
+ * to the secret they protect.
+ */
+const pinAndTwoFactor: Migration = {
+  async up(db) {
+    await sql`
+      create table user_pins (
+        user_id uuid primary key references users (id),
+        pin_hash text not null,
+        failed_attempts integer not null default 0 check (failed_attempts >= 0),
+        locked_until timestamptz,
+        created_at timestamptz not null default now(),
+        updated_at timestamptz not null default now()
+      );
+
+      create table user_two_factor (
+        user_id uuid primary key references users (id),
+        secret_sealed text not null,
+        enabled_at timestamptz,
+        last_used_step bigint,
+        failed_attempts integer not null default 0 check (failed_attempts >= 0),
+        locked_until timestamptz,
+        created_at timestamptz not null default now(),
+        updated_at timestamptz not null default now()
+      );
+
+      create table user_recovery_codes (
+        user_id uuid not null references users (id),
+        code_hash text not null,
+        used_at timestamptz,
+        created_at timestamptz not null default now(),
+        primary key (user_id, code_hash)
+      );
+    `.execute(db);
+  },
+  async down(db) {
+    await sql`drop table user_recovery_codes; drop table user_two_factor; drop table user_pins;`.execute(db);
+  },
+};
+
+/**
  * KYC decisions and user management: who decided a customer's KYC status, when and why; why and
  * by whom a user was last blocked or unblocked. A partial index finds staff quickly (the check that
  * the last super admin stays locks them all).
@@ -124,5 +167,6 @@ const kycAndUserManagement: Migration = {
 export const identityMigrations = {
   '2026-11-21-0004-identity-users-sessions': usersAndSessions,
   '2026-11-21-0012-identity-sessions-lockout': sessionsAndLockout,
+  '2026-11-21-0013-identity-pin-two-factor': pinAndTwoFactor,
   '2026-11-21-0014-identity-kyc-user-management': kycAndUserManagement,
 } as const;

@@ -10,6 +10,7 @@ import { registerBody, loginBody, refreshBody, tokenSchema, userSchema } from '.
 import { login, logout, refreshSession, type TokenPair } from './sessions.js';
 import { findUserById, withoutCredentials, type User } from './store.js';
 import { identityErrors } from './errors.js';
+import { securityRoutes } from './routes-security.js';
 import { profileRoutes } from './routes-profile.js';
 import { adminUserRoutes } from './routes-admin.js';
 import { sessionRoutes } from './routes-sessions.js';
@@ -45,6 +46,7 @@ function sendTokens(reply: FastifyReply, pair: TokenPair, cookies: boolean) {
 }
 
 export function identityRoutes(api: Api, context: AppContext): void {
+  securityRoutes(api, context);
   profileRoutes(api, context);
   adminUserRoutes(api, context);
   sessionRoutes(api, context);

@@ -69,6 +69,43 @@ export const changePasswordBody = z.strictObject({
   new_password: z.string().max(1024).describe('8 to 128 characters (15 or more recommended), not a common password, not containing the username or email.'),
 });
 
+// Transaction PIN and two-factor authentication (routes-security.ts).
+const currentPassword = z.string().min(1).max(1024).describe('The current password.');
+const authenticationCode = z.string().min(1).max(64).describe('A 6-digit code from the authenticator app, or an unused recovery code.');
+
+export const setPinBody = z.strictObject({
+  password: currentPassword,
+  pin: z.string().max(32).describe('4 to 6 digits, not trivially guessable (no 1111, 1234, 4321, 1212).'),
+});
+
+export const pinStatusSchema = z.object({
+  pin_set: z.boolean(),
+  locked_until: z.string().nullable().describe('Set while too many wrong PINs lock it.'),
+});
+
+export const enrollTwoFactorBody = z.strictObject({ password: currentPassword });
+
+export const enrollmentSchema = z.object({
+  secret: z.string().describe('The TOTP secret in base32, for entering by hand. Shown once.'),
+  otpauth_uri: z.string().describe('otpauth://totp/... URI with issuer and account.'),
+  qr_code: z.string().describe('The URI as a QR code: a data:image/png;base64 URL.'),
+});
+
+export const confirmTwoFactorBody = z.strictObject({ code: z.string().min(1).max(64).describe('A 6-digit code from the authenticator app.') });
+
+export const secondFactorBody = z.strictObject({ password: currentPassword, code: authenticationCode });
+
+export const recoveryCodesSchema = z.object({
+  recovery_codes: z.array(z.string()).describe('One-time codes for signing in without the authenticator. Shown once: store them safely.'),
+});
+
+export const twoFactorStatusSchema = z.object({
+  enabled: z.boolean(),
+  pending: z.boolean().describe('Enrolled but not yet confirmed.'),
+  enabled_at: z.string().nullable(),
+  recovery_codes_left: z.number().int(),
+});
+
 // Profile, KYC and user management (routes-profile.ts, routes-admin.ts).
 const roleEnum = z.enum(['customer', 'auditor', 'admin', 'super_admin']);
 const statusEnum = z.enum(['active', 'blocked']);

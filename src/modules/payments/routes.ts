@@ -8,6 +8,7 @@ import { runStatement } from '../../platform/db/script.js';
 import { DomainError } from '../../core/errors.js';
 import { bearer, noContent, idParams, problemResponses } from '../../platform/http/schemas.js';
 import type { Api } from '../../platform/http/server.js';
+import { transactionPinRequired, verifyTransactionPin } from '../identity/index.js';
 import { addBeneficiary, beneficiariesOf, removeBeneficiary } from './beneficiaries.js';
 import { prepareCash, prepareTransfer, type PreparedMovement } from './move-money.js';
 import { engineFor } from './engine.js';
@@ -25,6 +26,7 @@ import {
   reverseBody,
   transactionSchema,
   transferBody,
+  withdrawBody,
 } from './schemas.js';
 import type { PostedTransfer } from './post-batch.js';
 import { beneficiaryView, transactionView } from './views.js';
@@ -38,6 +40,17 @@ function sendCommand(reply: FastifyReply, response: CommandResponse): FastifyRep
   return reply.code(response.statusCode).type(type).send(response.payload);
 }
 
+/**
+ * The body as fingerprinted for its Idempotency-Key: without the transaction PIN, which is stored
+ * nowhere, not even hashed (a hash of 4 to 6 digits hides nothing). So a retry is recognised whatever
+ * PIN it carries.
+ */
+function withoutPin(body: unknown): unknown {
+  if (body === null || typeof body !== 'object' || !('pin' in body)) return body;
+  const { pin: _pin, ...rest } = body as Record<string, unknown>;
+  return rest;
+}
+
 function idempotencyOf(request: FastifyRequest) {
   const principal = principalOf(request);
   const header = request.headers['idempotency-key'];
@@ -46,15 +59,46 @@ function idempotencyOf(request: FastifyRequest) {
   if (key === undefined) return { path, idempotency: undefined };
   checkIdempotencyKey(key);
   const ref = { scope: principal.userId, key };
-  return { path, idempotency: { ref, fingerprint: requestFingerprint({ method: request.method, path, body: request.body }) } };
+  return { path, idempotency: { ref, fingerprint: requestFingerprint({ method: request.method, path, body: withoutPin(request.body) }) } };
+}
+
+/**
+ * The transaction PIN check of a withdrawal or transfer above PIN_REQUIRED_ABOVE, done before the
+ * movement is queued, so that a refusal moves no money. A request whose response is already stored
+ * under its Idempotency-Key is replayed without a PIN check (a replay moves no money). PIN refusals
+ * (428, 403, 429) are not stored under the key, so a retry with the right PIN runs the movement.
+ * Returns the replay, or undefined when the movement may go ahead.
+ */
+async function checkPin(
+  context: AppContext,
+  request: FastifyRequest,
+  movement: PreparedMovement,
+  pin: string | undefined,
+  idempotency: ReturnType<typeof idempotencyOf>['idempotency'],
+): Promise<CommandResponse | undefined> {
+  if (movement.kind === 'deposit' || !transactionPinRequired(context, movement)) return undefined;
+  if (idempotency !== undefined) {
+    const stored = (await runStatement(context.db, findStoredResponses([idempotency.ref]))).get(keyId(idempotency.ref));
+    if (stored !== undefined) return replayOf(stored, idempotency.fingerprint);
+  }
+  await verifyTransactionPin(context, principalOf(request), pin);
+  return undefined;
 }
 
 /**
  * Posts a prepared movement through the transfer engine. When preparing fails on a request with
  * an Idempotency-Key whose first attempt succeeded (a beneficiary deleted since, say), the stored
- * response is replayed rather than the new refusal.
+ * response is replayed rather than the new refusal. Order of checks: authentication and the body
+ * (Zod), preparing (ownership, recipient, amount), the transaction PIN when the amount needs it
+ * (after a stored response under the key, which is replayed), then the engine (the key's lock and
+ * stored response, statuses, daily limit, funds).
  */
-async function submitMovement(context: AppContext, request: FastifyRequest, prepare: () => Promise<PreparedMovement>): Promise<CommandResponse> {
+async function submitMovement(
+  context: AppContext,
+  request: FastifyRequest,
+  prepare: () => Promise<PreparedMovement>,
+  pin?: string | undefined,
+): Promise<CommandResponse> {
   const { path, idempotency } = idempotencyOf(request);
   let movement: PreparedMovement;
   try {
@@ -66,6 +110,8 @@ async function submitMovement(context: AppContext, request: FastifyRequest, prep
     }
     throw error;
   }
+  const replay = await checkPin(context, request, movement, pin, idempotency);
+  if (replay !== undefined) return replay;
   return engineFor(context, transactionView).submit({ ...movement, idempotency, path });
 }
 
@@ -91,17 +137,20 @@ export function paymentRoutes(api: Api, context: AppContext): void {
   const anyone = requireRole();
   const moneyResponses = { 201: transactionSchema, ...problemResponses(402, 403, 404, 409, 429) };
 
-  for (const [path, summary, kind] of [
-    ['/transactions/deposit', 'Deposit into an own account', 'deposit'],
-    ['/transactions/withdraw', 'Withdraw from an own account', 'withdrawal'],
+  for (const [path, summary, kind, schema] of [
+    ['/transactions/deposit', 'Deposit into an own account', 'deposit', cashBody],
+    ['/transactions/withdraw', 'Withdraw from an own account (above PIN_REQUIRED_ABOVE with the transaction PIN)', 'withdrawal', withdrawBody],
   ] as const) {
     api.post(
       path,
-      { schema: { tags, summary, security: bearer, headers: idempotencyHeaders, body: cashBody, response: moneyResponses }, preHandler: customer },
+      { schema: { tags, summary, security: bearer, headers: idempotencyHeaders, body: schema, response: { ...moneyResponses, ...problemResponses(428) } }, preHandler: customer },
       async (request, reply) => {
         const body = request.body;
-        const response = await submitMovement(context, request, () =>
-          prepareCash(context, principalOf(request), { accountId: body.account_id, amount: body.amount, description: body.description }, kind),
+        const response = await submitMovement(
+          context,
+          request,
+          () => prepareCash(context, principalOf(request), { accountId: body.account_id, amount: body.amount, description: body.description }, kind),
+          'pin' in body ? body.pin : undefined,
         );
         return sendCommand(reply, response);
       },
@@ -113,11 +162,11 @@ export function paymentRoutes(api: Api, context: AppContext): void {
     {
       schema: {
         tags,
-        summary: 'Transfer to an own account, an account number or a beneficiary',
+        summary: 'Transfer to an own account, an account number or a beneficiary (above PIN_REQUIRED_ABOVE with the transaction PIN)',
         security: bearer,
         headers: idempotencyHeaders,
         body: transferBody,
-        response: moneyResponses,
+        response: { ...moneyResponses, ...problemResponses(428) },
       },
       preHandler: customer,
     },
@@ -132,6 +181,7 @@ export function paymentRoutes(api: Api, context: AppContext): void {
           amount: body.amount,
           description: body.description,
         }),
+        body.pin,
       );
       return sendCommand(reply, response);
     },

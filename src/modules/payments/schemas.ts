@@ -6,6 +6,14 @@ const description = z.string().max(200).nullish();
 
 export const cashBody = z.strictObject({ account_id: id, amount: amountInput, description });
 
+const transactionPin = z
+  .string()
+  .regex(/^[0-9]{4,6}$/, 'must be 4 to 6 digits')
+  .optional()
+  .describe('The transaction PIN: needed when the amount is above PIN_REQUIRED_ABOVE (10000.00 by default), ignored otherwise.');
+
+export const withdrawBody = cashBody.extend({ pin: transactionPin });
+
 export const transferBody = z.strictObject({
   from_account_id: id,
   to_account_id: id.optional(),
@@ -13,6 +21,7 @@ export const transferBody = z.strictObject({
   beneficiary_id: id.optional(),
   amount: amountInput,
   description,
+  pin: transactionPin,
 });
 
 export const reverseBody = z.strictObject({ reason: z.string().trim().min(3).max(500) });
