@@ -2,11 +2,15 @@
  * The HTTP server: Fastify with Zod validation and serialization, the OpenAPI 3.1 document at
  * /openapi.json with Swagger UI at /docs and ReDoc at /redoc, /healthz, /readyz, /metrics,
  * problem+json errors for everything that goes wrong (including unknown routes), a body limit,
- * request latency metrics and redacted structured logs.
+ * request latency metrics and redacted structured logs. Security headers come from helmet: a
+ * Content-Security-Policy that lets nothing load for the API's JSON and what the documentation
+ * pages need for them; CORS admits only the origins in CORS_ORIGINS.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import fastifyCookie from '@fastify/cookie';
+import fastifyCors from '@fastify/cors';
+import fastifyHelmet from '@fastify/helmet';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { LogController, type FastifyInstance, type FastifyBaseLogger, type RawServerDefault } from 'fastify';
@@ -73,6 +77,28 @@ function findNulCharacter(value: unknown, path: string, depth = 0): string | und
   return undefined;
 }
 
+/** The API answers with JSON that no browser should render, frame or let load anything. */
+const API_CSP = {
+  defaultSrc: ["'none'"],
+  frameAncestors: ["'none'"],
+  baseUri: ["'none'"],
+  formAction: ["'none'"],
+};
+
+/** ReDoc's page: its bundle from this server, the styles it injects, the spec it fetches, its search worker. */
+const REDOC_CSP = {
+  ...API_CSP,
+  scriptSrc: ["'self'"],
+  styleSrc: ["'self'", "'unsafe-inline'"],
+  imgSrc: ["'self'", 'data:'],
+  fontSrc: ["'self'", 'data:'],
+  connectSrc: ["'self'"],
+  workerSrc: ["'self'", 'blob:'],
+};
+
+/** Headers that cross-origin scripts of allowed origins may read. */
+const CORS_EXPOSED_HEADERS = ['Retry-After', 'X-Request-Id', 'Idempotent-Replayed', 'Content-Disposition'];
+
 function redocPage(): string {
   return `<!doctype html>
 <html lang="en">
@@ -137,6 +163,24 @@ export async function buildServer(options: ServerOptions): Promise<Api> {
     parseJson(request, text, done);
   });
 
+  // Helmet and CORS first, so that their headers are on every answer, refusals included.
+  await app.register(fastifyHelmet, {
+    global: true,
+    contentSecurityPolicy: { useDefaults: false, directives: API_CSP },
+    xFrameOptions: { action: 'deny' },
+    referrerPolicy: { policy: 'no-referrer' },
+    crossOriginResourcePolicy: { policy: 'same-origin' },
+    strictTransportSecurity: { maxAge: 31_536_000, includeSubDomains: true },
+  });
+  const corsOrigins = new Set(context.config.CORS_ORIGINS);
+  await app.register(fastifyCors, {
+    // Only listed origins get CORS headers; any other (or none) gets none, and its preflight a 404.
+    origin: (origin, callback) => callback(null, origin !== undefined && corsOrigins.has(origin)),
+    credentials: true,
+    methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    exposedHeaders: CORS_EXPOSED_HEADERS,
+    maxAge: 600,
+  });
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
     reply.header('x-content-type-options', 'nosniff');
@@ -193,11 +237,18 @@ export async function buildServer(options: ServerOptions): Promise<Api> {
     },
     transform: jsonSchemaTransform,
   });
-  await app.register(fastifySwaggerUi, { routePrefix: '/docs', staticCSP: true });
+  await app.register(fastifySwaggerUi, {
+    routePrefix: '/docs',
+    staticCSP: true,
+    // Swagger UI sets style attributes in its markup; allow them on its own pages only.
+    transformStaticCSP: (header) => header.replace("style-src 'self' https:", "style-src 'self' https: 'unsafe-inline'"),
+  });
 
   app.get('/openapi.json', { schema: { hide: true } }, async (_request, reply) => reply.type('application/json').send(app.swagger()));
   const redocBundle = readFileSync(require.resolve('redoc/bundles/redoc.standalone.js'));
-  app.get('/redoc', { schema: { hide: true } }, async (_request, reply) => reply.type('text/html; charset=utf-8').send(redocPage()));
+  app.get('/redoc', { schema: { hide: true }, helmet: { contentSecurityPolicy: { useDefaults: false, directives: REDOC_CSP } } }, async (_request, reply) =>
+    reply.type('text/html; charset=utf-8').send(redocPage()),
+  );
   app.get('/redoc/redoc.standalone.js', { schema: { hide: true } }, async (_request, reply) =>
     reply.type('application/javascript; charset=utf-8').header('cache-control', 'public, max-age=86400').send(redocBundle),
   );
