@@ -40,6 +40,7 @@ export const REDACTED_PATHS = [
   'req.headers.authorization',
   'req.headers.cookie',
   'req.headers["idempotency-key"]',
+  'req.headers["x-csrf-token"]',
   'res.headers["set-cookie"]',
   '*.password',
   '*.old_password',
