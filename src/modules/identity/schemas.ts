@@ -166,7 +166,8 @@ export const revealedUserSchema = z.object({
 });
 
 export const blockBody = z.strictObject({ reason });
-export const unblockBody = z.strictObject({ reason: reason.optional() }).optional();
+/** No body at all is fine: the reason is optional. */
+export const unblockBody = z.strictObject({ reason: reason.optional() }).nullish();
 export const kycBody = z.strictObject({ status: kycEnum, reason });
 export const roleBody = z.strictObject({ role: roleEnum });
 export const revealBody = z.strictObject({ reason });
