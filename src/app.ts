@@ -20,6 +20,7 @@ import { API_PREFIX, buildServer, type Api } from './platform/http/server.js';
 import { createTokenService } from './platform/http/tokens.js';
 import { createMetrics } from './platform/metrics.js';
 import { loadSecrets } from './platform/secrets.js';
+import { dataKeyFor } from './platform/data-key.js';
 
 export const migrations = mergeMigrations(platformMigrations, identityMigrations, ledgerMigrations, accountsMigrations, paymentsMigrations, auditMigrations);
 
@@ -43,11 +44,23 @@ const MONEY_ROUTES: ReadonlySet<string> = new Set(
   ['/transactions/deposit', '/transactions/withdraw', '/transfers', '/admin/transfers/:id/reverse'].map((path) => `${API_PREFIX}${path}`),
 );
 
+/** Routes that check a password, PIN or one-time code, limited per user (CREDENTIAL_RATE_LIMIT_PER_USER_PER_MINUTE). */
+function checksCredentials(method: string, url: string): boolean {
+  if (method === 'GET') return false;
+  return (
+    url === `${API_PREFIX}/users/me/password` ||
+    url === `${API_PREFIX}/users/me/pin` ||
+    url.startsWith(`${API_PREFIX}/users/me/2fa/`) ||
+    url === `${API_PREFIX}/admin/users/:id/reveal`
+  );
+}
+
 /** The rate limits of the API (in memory, per process; 0 turns one off). */
 function rateLimits(config: Config): RouteRateLimit[] {
   return [
     { name: 'auth', by: 'ip', perMinute: config.AUTH_RATE_LIMIT_PER_IP_PER_MINUTE, matches: (_method, url) => url.startsWith(`${API_PREFIX}/auth/`) },
     { name: 'money', by: 'user', perMinute: config.MONEY_RATE_LIMIT_PER_USER_PER_MINUTE, matches: (method, url) => method === 'POST' && MONEY_ROUTES.has(url) },
+    { name: 'credentials', by: 'user', perMinute: config.CREDENTIAL_RATE_LIMIT_PER_USER_PER_MINUTE, matches: checksCredentials },
   ];
 }
 
@@ -92,6 +105,8 @@ export async function createContext(options: CreateAppOptions & { database: Data
     ephemeral: options.ephemeralSecrets === true,
   });
   const now = options.now ?? (() => new Date());
+  // The data key is loaded (or generated) now, so that a problem with it stops the start.
+  dataKeyFor(config);
   return {
     config,
     database,

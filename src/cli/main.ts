@@ -5,9 +5,11 @@ import cluster from 'node:cluster';
 import { parseArgs } from 'node:util';
 import { createApp, createContext, openConfiguredDatabase, version } from '../app.js';
 import { verifyAuditChain } from '../modules/audit/index.js';
+import { purgeSignInRecords } from '../modules/identity/index.js';
 import { checkIntegrity } from '../modules/ledger/index.js';
 import { ConfigError, loadConfig, type Config } from '../platform/config.js';
 import { DataDirLockedError } from '../platform/db/data-dir-lock.js';
+import { rotateJwtSecret } from '../platform/secrets.js';
 import { purgeExpiredIdempotencyKeys } from '../platform/http/idempotency.js';
 import { DEMO_PASSWORD, seedDemoData } from './seed.js';
 
@@ -20,6 +22,9 @@ Commands:
   migrate   Apply pending database migrations
   seed      Load the demo data into an empty database
   verify    Check the books and the audit hash chain: prints each problem, exits 1 when there is any
+  rotate-keys
+            Start signing access tokens with a new key kept in the data directory; tokens signed
+            with the old key stay valid until they expire (takes effect when the server restarts)
   help      Show this help
 
 Configuration comes from the environment; see .env.example.`;
@@ -79,6 +84,7 @@ async function serve(config: Config): Promise<void> {
   }
   const purge = setInterval(() => {
     purgeExpiredIdempotencyKeys(app.context.transact).catch((error: unknown) => log.warn({ err: error }, 'idempotency purge failed'));
+    purgeSignInRecords(app.context).catch((error: unknown) => log.warn({ err: error }, 'sign-in records purge failed'));
   }, 3_600_000);
   purge.unref();
 
@@ -147,6 +153,15 @@ async function main(argv: string[]): Promise<number> {
         }
         return problems.length === 0 && chain.valid ? 0 : 1;
       });
+    case 'rotate-keys': {
+      if (config.JWT_SECRET !== undefined) {
+        console.error('JWT_SECRET is set: rotate by moving its value to JWT_PREVIOUS_SECRETS and setting a new JWT_SECRET, then restart.');
+        return 2;
+      }
+      const kid = rotateJwtSecret({ dataDir: config.dataDir });
+      console.log(`New signing key ${kid} in ${config.dataDir}; restart Kosh to sign with it. Tokens signed with the old key stay valid until they expire.`);
+      return 0;
+    }
     default:
       console.error(`Unknown command "${command}".\n\n${HELP}`);
       return 2;

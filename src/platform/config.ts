@@ -53,6 +53,7 @@ const environmentSchema = z.object({
   AUTH_RATE_LIMIT_PER_IP_PER_MINUTE: z.coerce.number().int().min(0).max(10_000_000).default(60),
   LOGIN_RATE_LIMIT_PER_USERNAME_PER_MINUTE: z.coerce.number().int().min(0).max(10_000_000).default(10),
   MONEY_RATE_LIMIT_PER_USER_PER_MINUTE: z.coerce.number().int().min(0).max(10_000_000).default(60),
+  CREDENTIAL_RATE_LIMIT_PER_USER_PER_MINUTE: z.coerce.number().int().min(0).max(10_000_000).default(10),
   DAILY_LIMIT_SAVINGS: rupees.default('200000.00'),
   DAILY_LIMIT_CHECKING: rupees.default('500000.00'),
   DAILY_LIMIT_WALLET: rupees.default('50000.00'),
@@ -60,10 +61,8 @@ const environmentSchema = z.object({
   // cap on the balance of their wallets (RBI's minimum-KYC wallets), in each currency's major units.
   KYC_UNVERIFIED_DAILY_LIMIT: rupees.default('10000.00'),
   KYC_UNVERIFIED_WALLET_BALANCE_MAX: rupees.default('10000.00'),
-  // Withdrawals and transfers above this amount need the transaction PIN ('off': never). Unset, it
-  // is 10000.00, except under NODE_ENV=test, where suites that do not test the PIN move large
-  // amounts without one (the PIN suites set it).
-  PIN_REQUIRED_ABOVE: z.union([z.literal('off'), rupees]).optional(),
+  // Withdrawals and transfers above this amount need the transaction PIN ('off': never).
+  PIN_REQUIRED_ABOVE: z.union([z.literal('off'), rupees]).default('10000.00'),
   PIN_LOCKOUT_THRESHOLD: z.coerce.number().int().min(1).max(100).default(5),
   PIN_LOCKOUT_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(15),
   TWO_FACTOR_LOCKOUT_THRESHOLD: z.coerce.number().int().min(1).max(100).default(5),
@@ -93,8 +92,6 @@ export const CONFIG_VARIABLES: readonly string[] = Object.keys(environmentSchema
 export interface Config extends Environment {
   /** Absolute path of DATA_DIR. */
   readonly dataDir: string;
-  /** The PIN threshold with its default applied: 'off' or a decimal amount. */
-  readonly PIN_REQUIRED_ABOVE: string;
 }
 
 export class ConfigError extends Error {}
@@ -110,6 +107,5 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env, overrid
     throw new ConfigError(`Invalid configuration: ${problems}`);
   }
   const merged = { ...parsed.data, ...overrides };
-  const pinRequiredAbove = merged.PIN_REQUIRED_ABOVE ?? (merged.NODE_ENV === 'test' ? 'off' : '10000.00');
-  return { ...merged, dataDir: resolve(merged.DATA_DIR), PIN_REQUIRED_ABOVE: pinRequiredAbove };
+  return { ...merged, dataDir: resolve(merged.DATA_DIR) };
 }

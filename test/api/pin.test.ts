@@ -47,11 +47,11 @@ describe('transaction PIN', () => {
   }
 
   describe('configuration', () => {
-    it('defaults to 10000.00, is off under NODE_ENV=test unless set, and refuses bad values', () => {
+    it('defaults to 10000.00 and refuses bad values', () => {
       expect(loadConfig({}).PIN_REQUIRED_ABOVE).toBe('10000.00');
       expect(loadConfig({ NODE_ENV: 'production' }).PIN_REQUIRED_ABOVE).toBe('10000.00');
-      expect(loadConfig({ NODE_ENV: 'test' }).PIN_REQUIRED_ABOVE).toBe('off');
-      expect(loadConfig({ NODE_ENV: 'test', PIN_REQUIRED_ABOVE: '500.00' }).PIN_REQUIRED_ABOVE).toBe('500.00');
+      expect(loadConfig({ NODE_ENV: 'test' }).PIN_REQUIRED_ABOVE).toBe('10000.00');
+      expect(loadConfig({ PIN_REQUIRED_ABOVE: '500.00' }).PIN_REQUIRED_ABOVE).toBe('500.00');
       expect(loadConfig({ PIN_REQUIRED_ABOVE: 'off' }).PIN_REQUIRED_ABOVE).toBe('off');
       expect(loadConfig({}).PIN_LOCKOUT_THRESHOLD).toBe(5);
       expect(loadConfig({}).PIN_LOCKOUT_MINUTES).toBe(15);

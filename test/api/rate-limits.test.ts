@@ -26,7 +26,7 @@ describe('rate limits', () => {
   beforeAll(async () => {
     bank = await startTestBank({
       now: () => clock,
-      env: { TRUST_PROXY: 'true', AUTH_RATE_LIMIT_PER_IP_PER_MINUTE: '5', LOGIN_RATE_LIMIT_PER_USERNAME_PER_MINUTE: '3', MONEY_RATE_LIMIT_PER_USER_PER_MINUTE: '4' },
+      env: { TRUST_PROXY: 'true', AUTH_RATE_LIMIT_PER_IP_PER_MINUTE: '5', LOGIN_RATE_LIMIT_PER_USERNAME_PER_MINUTE: '3', MONEY_RATE_LIMIT_PER_USER_PER_MINUTE: '4', CREDENTIAL_RATE_LIMIT_PER_USER_PER_MINUTE: '3' },
     });
     asha = await bank.user(uniqueName('asha'));
     ravi = await bank.user(uniqueName('ravi'));
@@ -41,6 +41,25 @@ describe('rate limits', () => {
   }
 
   const from = (ip: string) => ({ 'x-forwarded-for': ip });
+
+  it('limits password, PIN and one-time-code checks per user', async () => {
+    nextMinute();
+    const guess = (who: Customer, index: number) =>
+      bank.request('PUT', `${API}/users/me/pin`, { token: who.token, body: { password: `wrong guess number ${index}`, pin: '2580' } });
+    for (let index = 0; index < 3; index += 1) expectProblem(await guess(asha, index), 403, 'invalid_password');
+    expectRateLimited(await guess(asha, 3), 50);
+    expectRateLimited(
+      await bank.request('POST', `${API}/users/me/2fa/enroll`, { token: asha.token, body: { password: TEST_PASSWORD } }),
+      50,
+    );
+    expectRateLimited(
+      await bank.request('PUT', `${API}/users/me/password`, { token: asha.token, body: { old_password: 'x'.repeat(10), new_password: 'y'.repeat(20) } }),
+      50,
+    );
+    // Reading is not limited, and another user has a budget of their own.
+    expect((await bank.request('GET', `${API}/users/me/2fa`, { token: asha.token })).status).toBe(200);
+    expectProblem(await guess(ravi, 0), 403, 'invalid_password');
+  });
 
   it('limits /api/v1/auth/* per client IP; other IPs and other routes are not affected', async () => {
     nextMinute();

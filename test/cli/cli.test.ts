@@ -4,7 +4,7 @@
  * notice when they have been tampered with), migrate.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
@@ -105,5 +105,17 @@ describe('kosh CLI', () => {
     expect(help.status).toBe(0);
     expect(help.stdout).toMatch(/serve.*\n.*migrate.*\n.*seed.*\n.*verify/s);
     expect(kosh('frobnicate').status).toBe(2);
+  });
+
+  it('rotates the signing key kept in the data directory', () => {
+    const before = readFileSync(join(dataDir, 'secrets.json'), 'utf8');
+    const rotated = kosh('rotate-keys');
+    expect(rotated.status, rotated.stderr).toBe(0);
+    expect(rotated.stdout).toMatch(/New signing key \S+ in /);
+    const after = JSON.parse(readFileSync(join(dataDir, 'secrets.json'), 'utf8')) as { jwt_secret: string; jwt_retired: { secret: string }[] };
+    expect(after.jwt_retired.map((item) => item.secret)).toContain((JSON.parse(before) as { jwt_secret: string }).jwt_secret);
+    const refused = spawnSync(process.execPath, [KOSH, 'rotate-keys'], { env: { ...env, JWT_SECRET: 'x'.repeat(40) }, encoding: 'utf8', timeout: 60_000 });
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toMatch(/JWT_PREVIOUS_SECRETS/);
   });
 });

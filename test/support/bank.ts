@@ -64,14 +64,20 @@ let counter = 0;
  * Suites register and sign in many users from one address through inject, so the tests' banks
  * allow far more than the defaults; the rate-limit suite sets its own limits.
  */
-const GENEROUS_RATE_LIMITS = {
+/**
+ * Test-bank defaults: limits that suites not about them would trip over (many sign-ins from one
+ * address, large amounts without a PIN). Suites of these features set their own values.
+ */
+const TEST_DEFAULTS = {
+  PIN_REQUIRED_ABOVE: 'off',
   AUTH_RATE_LIMIT_PER_IP_PER_MINUTE: '1000000',
   LOGIN_RATE_LIMIT_PER_USERNAME_PER_MINUTE: '1000000',
   MONEY_RATE_LIMIT_PER_USER_PER_MINUTE: '1000000',
+  CREDENTIAL_RATE_LIMIT_PER_USER_PER_MINUTE: '1000000',
 };
 
 export async function startTestBank(options: StartOptions = {}): Promise<TestBank> {
-  const config = loadConfig({ LOG_LEVEL: 'silent', DATA_DIR: 'memory://', NODE_ENV: 'test', ...GENEROUS_RATE_LIMITS, ...options.env });
+  const config = loadConfig({ LOG_LEVEL: 'silent', DATA_DIR: 'memory://', NODE_ENV: 'test', ...TEST_DEFAULTS, ...options.env });
   // The "postgres" test project runs the API suites against the test PostgreSQL server.
   const postgresUrl = options.postgresUrl ?? (process.env.KOSH_TEST_DATABASE === 'postgres' ? inject('postgresUrl') : undefined);
   const databaseUrl = postgresUrl === undefined ? undefined : await createTestDatabase(postgresUrl, 'kosh_test');

@@ -51,6 +51,10 @@ export const REDACTED_PATHS = [
   '*.refresh_token',
   '*.secret',
   '*.jwt_secret',
+  '*.code',
+  '*.recovery_codes',
+  '*.qr_code',
+  '*.otpauth_uri',
 ];
 
 export interface ServerOptions {
