@@ -34,7 +34,7 @@ describe('admin user management', () => {
   /** A customer with a phone and a date of birth, for masking checks. */
   async function detailedCustomer(prefix = 'cust'): Promise<Customer & { email: string }> {
     const customer = await bank.user(uniqueName(prefix));
-    const reply = await put(customer, '/users/me', { phone: '9876543210', date_of_birth: '1990-05-17' });
+    const reply = await put(customer, '/users/me', { phone: '9876543210', date_of_birth: '1990-05-17', current_password: TEST_PASSWORD });
     expect(reply.status).toBe(200);
     return { ...customer, email: reply.body.email };
   }
@@ -74,7 +74,7 @@ describe('admin user management', () => {
       const tag = uniqueName('findme').replace(/-/g, '');
       const byName = await bank.user(`${tag}a`);
       const byEmail = await bank.user(uniqueName('other'));
-      expect((await put(byEmail, '/users/me', { email: `x.${tag}@mail.example.in` })).status).toBe(200);
+      expect((await put(byEmail, '/users/me', { email: `x.${tag}@mail.example.in`, current_password: TEST_PASSWORD })).status).toBe(200);
       const byFullName = await bank.user(uniqueName('third'));
       expect((await put(byFullName, '/users/me', { full_name: `Meera ${tag.toUpperCase()} Iyer` })).status).toBe(200);
       const found = await get(admin, `/admin/users?q=${tag.toUpperCase()}&limit=100`);

@@ -4,7 +4,7 @@
  * own data whole.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestBank, type Customer, type TestBank } from '../support/bank.js';
+import { TEST_PASSWORD, startTestBank, type Customer, type TestBank } from '../support/bank.js';
 import { API, fundedAccount, uniqueName } from './helpers.js';
 
 describe('masking', () => {
@@ -73,7 +73,7 @@ describe('masking', () => {
 
   it('masks contact details in staff user lists, and the audit rows of profile changes', async () => {
     const email = `${owner.username}.private@example.in`;
-    expect((await bank.request('PUT', `${API}/users/me`, { token: owner.token, body: { email, phone: '+91 91234 56789' } })).status).toBe(200);
+    expect((await bank.request('PUT', `${API}/users/me`, { token: owner.token, body: { email, phone: '+91 91234 56789', current_password: TEST_PASSWORD } })).status).toBe(200);
     for (const staff of [auditor, admin]) {
       const list = await get(staff, `/admin/users?q=${owner.username}`);
       expect(list.body.items[0]).toMatchObject({ email: `${email.slice(0, 3)}***@example.in`, phone: '91XXXXXX89' });

@@ -16,7 +16,12 @@ describe('profile', () => {
   afterAll(async () => bank.close());
 
   const me = (who: Customer | undefined) => bank.request('GET', `${API}/users/me`, who === undefined ? {} : { token: who.token });
-  const update = (who: Customer | undefined, body: unknown) => bank.request('PUT', `${API}/users/me`, { ...(who === undefined ? {} : { token: who.token }), body });
+  const send = (who: Customer | undefined, body: unknown) => bank.request('PUT', `${API}/users/me`, { ...(who === undefined ? {} : { token: who.token }), body });
+  /** Sends a change, with the current password when it touches the email or phone. */
+  const update = (who: Customer | undefined, body: unknown) => {
+    const contact = body !== null && typeof body === 'object' && !Array.isArray(body) && ('email' in body || 'phone' in body);
+    return send(who, contact ? { current_password: TEST_PASSWORD, ...(body as object) } : body);
+  };
   const auditRows = async (userId: string) =>
     (await bank.request('GET', `${API}/audit-logs?action=user.profile_updated&target_id=${userId}`, { token: auditor.token })).body.items as any[];
 
@@ -134,6 +139,22 @@ describe('profile', () => {
     const replies = await Promise.all([update(asha, { email }), update(ravi, { email })]);
     expect(replies.map((reply) => reply.status).sort()).toEqual([200, 409]);
     expect(replies.find((reply) => reply.status === 409)?.body.code).toBe('email_taken');
+  });
+
+  it('asks for the current password before the email or phone number changes', async () => {
+    const user = await bank.user(uniqueName('recheck'));
+    const email = `${uniqueName('fresh')}@example.in`;
+    expectProblem(await send(user, { email }), 428, 'password_required');
+    expectProblem(await send(user, { phone: '9876543210', full_name: 'Changed Too' }), 428, 'password_required');
+    expectProblem(await send(user, { email, current_password: 'not my password at all' }), 403, 'invalid_password');
+    const unchanged = await me(user);
+    expect(unchanged.body).toMatchObject({ phone: null, full_name: `Test ${user.username}` });
+    expect(unchanged.body.email).not.toBe(email);
+    // Other fields, and the current email sent again, need no password.
+    expect((await send(user, { full_name: 'No Password Needed', email: unchanged.body.email })).status).toBe(200);
+    const changed = await send(user, { email, current_password: TEST_PASSWORD });
+    expect(changed.status, changed.text).toBe(200);
+    expect(changed.body.email).toBe(email);
   });
 
   it('lets staff change their own profile too', async () => {

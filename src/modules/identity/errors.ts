@@ -32,6 +32,12 @@ export const identityErrors = {
     new DomainError({ code: 'otp_invalid', kind: 'unauthenticated', message: 'The authentication code is incorrect, already used or expired.' }),
   sessionNotFound: () => notFound('session_not_found', 'No such session.'),
   invalidPassword: () => forbidden('invalid_password', 'The current password is incorrect.'),
+  passwordRequired: () =>
+    new DomainError({
+      code: 'password_required',
+      kind: 'precondition_required',
+      message: 'Changing the email or phone number needs your current password: send it in current_password.',
+    }),
   userNotFound: () => notFound('user_not_found', 'No such user.'),
   // Transaction PIN and two-factor authentication (pin.ts, two-factor.ts).
   invalidPin: () => validationError('invalid_pin', 'pin must be 4 to 6 digits.', 'pin'),

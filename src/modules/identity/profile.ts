@@ -9,6 +9,7 @@ import { sqlState } from '../../platform/db/transaction.js';
 import type { Principal } from '../../platform/http/auth.js';
 import { recordAudit } from '../audit/index.js';
 import { identityErrors } from './errors.js';
+import { verifyPassword } from './passwords.js';
 import { findUserById, withoutCredentials, type User } from './store.js';
 import { emailTakenByAnother, lockUser, updateProfileColumns, type ProfileColumns } from './users-store.js';
 
@@ -19,6 +20,8 @@ export interface ProfileInput {
   readonly phone?: string | null | undefined;
   /** null removes the date of birth. */
   readonly dateOfBirth?: string | null | undefined;
+  /** Needed when the email or phone number changes (they reach the customer about their account). */
+  readonly currentPassword?: string | undefined;
 }
 
 /** The signed-in user. Errors: invalid_credentials (401) when the user no longer exists. */
@@ -62,6 +65,16 @@ function actualChanges(user: User, changes: ProfileColumns): ProfileColumns {
   ) as ProfileColumns;
 }
 
+/** Re-authenticates a change of email or phone number (argon2 runs before any transaction opens). */
+async function checkContactChange(principal: Principal, changes: ProfileColumns, password: string | undefined, context: AppContext): Promise<void> {
+  const user = await findUserById(context.db, principal.userId);
+  if (user === undefined) throw identityErrors.invalidCredentials();
+  const changed = actualChanges(withoutCredentials(user), changes);
+  if (changed.email === undefined && changed.phone === undefined) return;
+  if (password === undefined) throw identityErrors.passwordRequired();
+  if (!(await verifyPassword(user.passwordHash, password))) throw identityErrors.invalidPassword();
+}
+
 /** A profile for the audit log: contact details masked, as auditors read it. */
 function auditView(fields: ProfileColumns): Record<string, string | null> {
   const view: Record<string, string | null> = {};
@@ -78,11 +91,14 @@ function auditView(fields: ProfileColumns): Record<string, string | null> {
  * else of the user can change here (role, status and KYC are the administrators'); the change and
  * its audit row `user.profile_updated` (changed fields only, before and after, contact details
  * masked) commit together; sending the current values changes nothing and records nothing.
- * Errors: empty_update, invalid_email, invalid_phone, invalid_date_of_birth (422), email_taken (409).
+ * Changing the email or phone number needs the current password, so that a stolen session cannot
+ * redirect the bank's messages. Errors: empty_update, invalid_email, invalid_phone,
+ * invalid_date_of_birth (422), password_required (428), invalid_password (403), email_taken (409).
  */
 export async function updateProfile(context: AppContext, principal: Principal, input: ProfileInput): Promise<User> {
   const changes = normalizeChanges(context, input);
   if (Object.keys(changes).length === 0) throw identityErrors.emptyUpdate();
+  await checkContactChange(principal, changes, input.currentPassword, context);
   if (changes.email !== undefined && (await emailTakenByAnother(context.db, { email: changes.email, userId: principal.userId }))) {
     throw identityErrors.emailTaken();
   }

@@ -54,6 +54,7 @@ export function profileRoutes(api: Api, context: AppContext): void {
         email: body.email,
         phone: body.phone,
         dateOfBirth: body.date_of_birth,
+        currentPassword: body.current_password,
       });
       return profileView(user);
     },

@@ -118,6 +118,7 @@ export const profileBody = z
     email: z.string().max(320).optional(),
     phone: z.string().max(32).nullable().optional().describe('An Indian mobile (9876543210, +91 98765 43210, 09876543210) or E.164; null removes it.'),
     date_of_birth: z.string().max(10).nullable().optional().describe('YYYY-MM-DD; null removes it.'),
+    current_password: z.string().max(512).optional().describe('Needed to change the email or phone number.'),
   })
   .describe('Only the fields sent change. Anything else (role, status, kyc_status, ...) is refused.');
 
