@@ -485,7 +485,8 @@ function serverEnv(settings: Record<string, string>): NodeJS.ProcessEnv {
 
 async function startKosh(settings: Record<string, string>): Promise<KoshServer> {
   const port = await findFreePort();
-  const child = spawn(process.execPath, [...NODE_FLAGS, KOSH_ENTRY, 'serve'], {
+  const extraFlags = (process.env.BENCH_SERVER_NODE_FLAGS ?? '').split(' ').filter((flag) => flag !== '');
+  const child = spawn(process.execPath, [...NODE_FLAGS, ...extraFlags, KOSH_ENTRY, 'serve'], {
     cwd: REPO,
     env: serverEnv({ ...settings, PORT: String(port) }),
     stdio: ['ignore', 'pipe', 'pipe'],

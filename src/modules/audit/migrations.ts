@@ -12,7 +12,8 @@ const auditLog: Migration = {
     await sql`
       create table audit_log (
         seq bigint primary key,
-        id uuid not null unique,
+        -- A random id for references; seq is the key (no second unique index on the write path).
+        id uuid not null,
         occurred_at timestamptz not null default now(),
         actor_id uuid,
         actor_role text,
@@ -30,7 +31,6 @@ const auditLog: Migration = {
       create index audit_log_actor on audit_log (actor_id, seq);
       create index audit_log_target on audit_log (target_type, target_id, seq);
       create index audit_log_action on audit_log (action, seq);
-      create index audit_log_time on audit_log (occurred_at);
 
       create table audit_chain_head (
         singleton boolean primary key default true check (singleton),

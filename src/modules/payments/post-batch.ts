@@ -290,10 +290,13 @@ export async function postBatch(
     writes.push(...writeEntriesFor(states, accepted.map((item) => item.entry)).map((statement) => statement.sql));
     writes.push(insertTransfersStatement(accepted.map((item) => item.transfer)).sql);
     if (usage.added.size > 0) writes.push(addDailyUsageStatement(usage.day, usage.added).sql);
-    writes.push(auditStatement(accepted.map((item) => auditEventOf(commands[item.index] as MovementCommand, item.transfer))).sql);
   }
   const toStore = responsesToStore(commands, live, results);
   if (toStore.length > 0) writes.push(storeResponses(toStore, context.config.IDEMPOTENCY_TTL_HOURS).sql);
+  // Last: the audit insert takes the audit chain's head lock, held from here to the commit.
+  if (accepted.length > 0) {
+    writes.push(auditStatement(accepted.map((item) => auditEventOf(commands[item.index] as MovementCommand, item.transfer))).sql);
+  }
   await runner.finish(writes);
 
   return results.map((result) => {
