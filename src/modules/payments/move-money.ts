@@ -68,6 +68,7 @@ export async function prepareCash(
     initiatedBy: principal.userId,
     actor: principal,
     limited: !isDeposit,
+    creditsWallet: isDeposit && account.type === 'wallet',
     postings: transferPostings({
       debitAccountId: isDeposit ? vaultId : account.id,
       creditAccountId: isDeposit ? account.id : vaultId,
@@ -132,6 +133,7 @@ export async function prepareTransfer(context: AppContext, principal: Principal,
     initiatedBy: principal.userId,
     actor: principal,
     limited: true,
+    creditsWallet: target.type === 'wallet',
     postings: transferPostings({ debitAccountId: source.id, creditAccountId: target.id, amountMinor }),
   };
 }

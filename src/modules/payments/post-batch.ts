@@ -25,7 +25,7 @@ import { currencyOf, formatAmount } from '../../core/money.js';
 import { bankDay } from '../../core/time.js';
 import type { AppContext } from '../../platform/context.js';
 import { findStoredResponses, keyId, storeResponses, tryLockKeys, type IdempotencyKeyRef, type ResponseToStore, type StoredResponse } from '../../platform/db/idempotency-store.js';
-import { transactionRunner, type StatementRunner } from '../../platform/db/script.js';
+import { transactionRunner, type Statement, type StatementRunner } from '../../platform/db/script.js';
 import type { Tx } from '../../platform/db/transaction.js';
 import { isTransient, keyInUse, keyReused, refusalResponse, type CommandResponse } from '../../platform/http/idempotency.js';
 import { newId } from '../../platform/ids.js';
@@ -50,6 +50,8 @@ export interface MovementCommand {
   readonly postings: readonly Posting[];
   /** Whether the daily limit of fromAccountId applies (withdrawals and transfers). */
   readonly limited: boolean;
+  /** Whether toAccountId is a wallet (whose balance may be capped by its owner's KYC tier). */
+  readonly creditsWallet?: boolean | undefined;
   readonly reversal?: { readonly transferId: string; readonly entryId: string; readonly reason: string } | undefined;
   readonly idempotency?: { readonly ref: IdempotencyKeyRef; readonly fingerprint: string } | undefined;
   /** The request path, for the `instance` of problem responses. */
@@ -111,10 +113,19 @@ function checkDailyLimit(usage: Usage, command: MovementCommand): void {
   }
 }
 
-/** The customer accounts that a movement credits and that may have a balance cap (reversals restore, so they are exempt). */
+/** The wallets that movements credit, which may have a balance cap (reversals restore, so they are exempt). */
 function cappedCreditIds(commands: readonly MovementCommand[]): string[] {
-  return [...new Set(commands.flatMap((command) => (command.toAccountId === null || command.reversal !== undefined ? [] : [command.toAccountId])))];
+  return [
+    ...new Set(
+      commands.flatMap((command) =>
+        command.toAccountId === null || command.reversal !== undefined || command.creditsWallet !== true ? [] : [command.toAccountId],
+      ),
+    ),
+  ];
 }
+
+/** A statement that reads nothing, for a batch without capped credits (no query to plan). */
+const NO_CAPS: Statement<Map<string, bigint>> = { sql: 'select null where false', parse: () => new Map() };
 
 /** Refuses a credit that would take a capped account (an unverified customer's wallet) above its cap. */
 function checkBalanceCap(states: AccountStates, caps: ReadonlyMap<string, bigint>, command: MovementCommand): void {
@@ -243,7 +254,8 @@ export async function postBatch(
   const readLimits = dailyLimitsStatement(context.config, limitedIds);
   const readUsage = dailyUsageStatement(limitedIds, day.date);
   const readNow = transactionTimeStatement();
-  const readCaps = balanceCapsStatement(context.config, cappedCreditIds(commands));
+  const cappedIds = cappedCreditIds(commands);
+  const readCaps = cappedIds.length === 0 ? NO_CAPS : balanceCapsStatement(context.config, cappedIds);
   const reads = await runner.run([lockKeys.sql, readStored.sql, lock.sql, readLimits.sql, readUsage.sql, readNow.sql, readCaps.sql]);
   applyKeys(commands, plan, lockKeys.parse(reads[0] ?? []), readStored.parse(reads[1] ?? []), results);
   const states = lock.parse(reads[2] ?? []);
