@@ -16,7 +16,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'kysely';
 import { createContext } from '../src/app.js';
-import { verifyAuditChain } from '../src/modules/audit/index.js';
+import { readChainPage, verifyAuditChain } from '../src/modules/audit/index.js';
 import { loadConfig } from '../src/platform/config.js';
 import { openDatabase } from '../src/platform/db/database.js';
 import { startPostgres } from '../test/support/postgres.js';
@@ -62,14 +62,7 @@ async function main(): Promise<number> {
       const readStart = performance.now();
       let read = 0;
       for (let after = 0n; ; ) {
-        const { rows } = await sql<{ seq: string }>`
-          select a.seq::text as seq,
-                 json_build_array(
-                   a.seq::text, a.id::text, to_char(a.occurred_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
-                   a.actor_id::text, a.actor_role, a.action, a.target_type, a.target_id, a.before::text, a.after::text,
-                   a.ip, a.user_agent, a.request_id)::text as canonical,
-                 encode(a.hash, 'hex') as hash
-            from audit_log a where a.seq > ${after}::int8 order by a.seq limit 20000`.execute(db);
+        const rows = await readChainPage(db, String(after));
         if (rows.length === 0) break;
         read += rows.length;
         after = BigInt((rows.at(-1) as { seq: string }).seq);

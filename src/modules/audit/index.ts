@@ -5,4 +5,4 @@
 export { auditMigrations } from './migrations.js';
 export { auditRoutes } from './routes.js';
 export { auditStatement, recordAudit, withoutSecrets, SYSTEM_ACTOR, type AuditActor, type AuditEvent } from './record.js';
-export { verifyAuditChain, canonicalRow, chainHash, type ChainReport } from './verify.js';
+export { verifyAuditChain, canonicalRow, chainHash, readChainPage, type ChainReport } from './verify.js';

@@ -65,7 +65,7 @@ export function chainHash(previousHashHex: string, canonical: string): string {
   return createHash('sha256').update(previousHashHex, 'hex').update(canonical, 'utf8').digest('hex');
 }
 
-interface ChainRow {
+export interface ChainRow {
   seq: string;
   canonical: string;
   hash: string;
@@ -76,7 +76,7 @@ interface ChainRow {
  * verifier's own expression (the same as canonicalRow), not by the audit_canonical() function the
  * insert trigger uses, so a replaced function cannot hide an edit.
  */
-async function page(db: Db, afterSeq: string): Promise<ChainRow[]> {
+export async function readChainPage(db: Db, afterSeq: string): Promise<ChainRow[]> {
   const result = await sql<ChainRow>`
     select a.seq::text as seq,
            json_build_array(
@@ -116,12 +116,12 @@ export async function verifyAuditChain(db: Db): Promise<ChainReport> {
   });
   const last = BigInt(headSeq);
   // The next page is read while this one is hashed, so the database and Node work at once.
-  let pending = last > 0n ? page(db, '0') : Promise.resolve([]);
+  let pending = last > 0n ? readChainPage(db, '0') : Promise.resolve([]);
   while (expectedSeq <= last) {
     const rows = await pending;
     if (rows.length === 0) break;
     const lastRow = rows[rows.length - 1] as ChainRow;
-    pending = rows.length === PAGE_SIZE && BigInt(lastRow.seq) < last ? page(db, lastRow.seq) : Promise.resolve([]);
+    pending = rows.length === PAGE_SIZE && BigInt(lastRow.seq) < last ? readChainPage(db, lastRow.seq) : Promise.resolve([]);
     for (const row of rows) {
       const seq = BigInt(row.seq);
       if (seq > last) break;

@@ -7,23 +7,7 @@ import { bearer, problemResponses } from '../../platform/http/schemas.js';
 import type { Api } from '../../platform/http/server.js';
 import { getProfile, updateProfile } from './profile.js';
 import { profileBody, userSchema } from './schemas.js';
-import type { User } from './store.js';
-
-/** The user's own profile, unmasked (the same fields as /auth/me). */
-function profileView(user: User) {
-  return {
-    id: user.id,
-    username: user.username,
-    email: user.email,
-    full_name: user.fullName,
-    phone: user.phone,
-    date_of_birth: user.dateOfBirth,
-    role: user.role,
-    status: user.status,
-    kyc_status: user.kycStatus,
-    created_at: user.createdAt.toISOString(),
-  };
-}
+import { userView } from './views.js';
 
 export function profileRoutes(api: Api, context: AppContext): void {
   const tags = ['profile'];
@@ -32,7 +16,7 @@ export function profileRoutes(api: Api, context: AppContext): void {
   api.get(
     '/users/me',
     { schema: { tags, summary: 'My profile', security: bearer, response: { 200: userSchema, ...problemResponses() } }, preHandler: signedIn },
-    async (request) => profileView(await getProfile(context, principalOf(request))),
+    async (request) => userView(await getProfile(context, principalOf(request))),
   );
 
   api.put(
@@ -56,7 +40,7 @@ export function profileRoutes(api: Api, context: AppContext): void {
         dateOfBirth: body.date_of_birth,
         currentPassword: body.current_password,
       });
-      return profileView(user);
+      return userView(user);
     },
   );
 }

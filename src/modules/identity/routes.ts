@@ -8,27 +8,13 @@ import type { Api } from '../../platform/http/server.js';
 import { registerUser } from './register.js';
 import { registerBody, loginBody, refreshBody, tokenSchema, userSchema } from './schemas.js';
 import { login, logout, refreshSession, type TokenPair } from './sessions.js';
-import { findUserById, withoutCredentials, type User } from './store.js';
+import { getProfile } from './profile.js';
+import { userView } from './views.js';
 import { identityErrors } from './errors.js';
 import { securityRoutes } from './routes-security.js';
 import { profileRoutes } from './routes-profile.js';
 import { adminUserRoutes } from './routes-admin.js';
 import { sessionRoutes } from './routes-sessions.js';
-
-export function userView(user: User) {
-  return {
-    id: user.id,
-    username: user.username,
-    email: user.email,
-    full_name: user.fullName,
-    phone: user.phone,
-    date_of_birth: user.dateOfBirth,
-    role: user.role,
-    status: user.status,
-    kyc_status: user.kycStatus,
-    created_at: user.createdAt.toISOString(),
-  };
-}
 
 /** Answers a sign-in or refresh: tokens in the body, or (web clients) in cookies with only the CSRF token in the body. */
 function sendTokens(reply: FastifyReply, pair: TokenPair, cookies: boolean) {
@@ -147,10 +133,6 @@ export function identityRoutes(api: Api, context: AppContext): void {
   api.get(
     '/auth/me',
     { schema: { tags, summary: 'The signed-in user', security: bearer, response: { 200: userSchema, ...problemResponses() } }, preHandler: requireRole() },
-    async (request) => {
-      const user = await findUserById(context.db, principalOf(request).userId);
-      if (user === undefined) throw identityErrors.invalidCredentials();
-      return userView(withoutCredentials(user));
-    },
+    async (request) => userView(await getProfile(context, principalOf(request))),
   );
 }
