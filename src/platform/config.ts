@@ -3,6 +3,7 @@
  * default; a value that cannot be parsed stops the process at start with a message naming it.
  */
 import { resolve } from 'node:path';
+import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 import { isValidTimeZone } from '../core/time.js';
 
@@ -23,6 +24,19 @@ function isOrigin(value: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** A WEBHOOK_ALLOWED_HOSTS entry: host, host:port, [IPv6] with an optional port, or a CIDR block. */
+function isAllowlistEntry(entry: string): boolean {
+  if (entry.includes('/')) {
+    try {
+      ipaddr.parseCIDR(entry);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+  return /^(\[[0-9a-f:.]+\]|[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?)(:[0-9]{1,5})?$/.test(entry.toLowerCase());
 }
 
 const environmentSchema = z.object({
@@ -82,6 +96,18 @@ const environmentSchema = z.object({
     .default('')
     .transform((value) => value.split(',').map((origin) => origin.trim()).filter((origin) => origin !== ''))
     .refine((origins) => origins.every(isOrigin), 'must be comma-separated origins such as https://app.example.in (scheme, host and port only)'),
+  // Outbound webhooks: exceptions to the SSRF guard (host, host:port or CIDR entries, comma-separated),
+  // the time limit of one delivery attempt, retries, and when a failing endpoint is disabled.
+  WEBHOOK_ALLOWED_HOSTS: z
+    .string()
+    .default('')
+    .transform((value) => value.split(',').map((entry) => entry.trim()).filter((entry) => entry !== ''))
+    .refine((entries) => entries.every(isAllowlistEntry), 'must be comma-separated host, host:port or CIDR entries such as 127.0.0.1:8081 or 10.0.0.0/8'),
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(30_000).default(5_000),
+  WEBHOOK_ATTEMPTS_MAX: z.coerce.number().int().min(1).max(20).default(8),
+  WEBHOOK_RETRY_BASE_SECONDS: z.coerce.number().int().min(0).max(3_600).default(30),
+  WEBHOOK_FAILURES_BEFORE_DISABLE: z.coerce.number().int().min(1).max(1_000).default(20),
+  WEBHOOK_ENDPOINTS_PER_USER_MAX: z.coerce.number().int().min(1).max(100).default(10),
 });
 
 export type Environment = z.infer<typeof environmentSchema>;
