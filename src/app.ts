@@ -8,6 +8,8 @@ import { auditMigrations, auditRoutes } from './modules/audit/index.js';
 import { identityMigrations, identityRoutes, sessionValidator } from './modules/identity/index.js';
 import { ledgerMigrations, ledgerRoutes } from './modules/ledger/index.js';
 import { paymentRoutes, paymentsMigrations } from './modules/payments/index.js';
+import { notifyMigrations, notifyRoutes, subscribeNotifications } from './modules/notify/index.js';
+import { subscribeWebhooks, webhookRoutes, webhooksMigrations } from './modules/webhooks/index.js';
 import type { Config } from './platform/config.js';
 import type { AppContext } from './platform/context.js';
 import { openDatabase, type Database } from './platform/db/database.js';
@@ -21,8 +23,12 @@ import { createTokenService } from './platform/http/tokens.js';
 import { createMetrics } from './platform/metrics.js';
 import { loadSecrets } from './platform/secrets.js';
 import { dataKeyFor } from './platform/data-key.js';
+import { createJobRunner, jobRoutes, jobsMigrations } from './platform/jobs/index.js';
+import { outboxMigrations } from './platform/outbox/migrations.js';
+import { createMailer } from './platform/mail/index.js';
+import { createSmsSender, type SmsOptions } from './platform/sms/index.js';
 
-export const migrations = mergeMigrations(platformMigrations, identityMigrations, ledgerMigrations, accountsMigrations, paymentsMigrations, auditMigrations);
+export const migrations = mergeMigrations(platformMigrations, identityMigrations, ledgerMigrations, accountsMigrations, paymentsMigrations, auditMigrations, outboxMigrations, jobsMigrations, notifyMigrations, webhooksMigrations);
 
 /** The package's version, from the nearest package.json above this file (sources or build). */
 function packageVersion(): string {
@@ -88,7 +94,48 @@ export async function openConfiguredDatabase(config: Config): Promise<Database> 
     poolMax: config.DATABASE_POOL_MAX,
     writerPoolMax: config.ENGINE_BATCHES_IN_FLIGHT_MAX + 1,
     statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
+    pgliteSharedBuffersMb: config.PGLITE_SHARED_BUFFERS_MB,
   });
+}
+
+/** Log lines of the background work (jobs, relay, mail), as JSON lines like the server's. */
+function backgroundLog(config: Config, logger: CreateAppOptions['logger']): { info(message: string): void; warn(object: object, message: string): void } {
+  if (logger === false || config.LOG_LEVEL === 'silent') return { info: () => undefined, warn: () => undefined };
+  const line = (level: number, message: string, object: object = {}) => {
+    const fields = Object.fromEntries(Object.entries(object).map(([key, value]) => [key, value instanceof Error ? { type: value.name, message: value.message } : value]));
+    process.stdout.write(`${JSON.stringify({ level, time: Date.now(), pid: process.pid, ...fields, msg: message })}\n`);
+  };
+  const quiet = config.LOG_LEVEL === 'fatal' || config.LOG_LEVEL === 'error';
+  return {
+    info: (message) => {
+      if (!quiet && config.LOG_LEVEL !== 'warn') line(30, message);
+    },
+    warn: (object, message) => {
+      if (!quiet) line(40, message, object);
+    },
+  };
+}
+
+function smsOptions(config: Config, log: (line: string) => void): SmsOptions {
+  const extraFields = Object.fromEntries(new URLSearchParams(config.SMS_HTTP_EXTRA_FIELDS));
+  return {
+    driver: config.SMS_DRIVER,
+    dataDir: config.dataDir,
+    log,
+    http:
+      config.SMS_HTTP_URL === undefined
+        ? undefined
+        : {
+            url: config.SMS_HTTP_URL,
+            format: config.SMS_HTTP_FORMAT,
+            authorization: config.SMS_HTTP_AUTHORIZATION,
+            toField: config.SMS_HTTP_TO_FIELD,
+            textField: config.SMS_HTTP_TEXT_FIELD,
+            senderField: config.SMS_HTTP_SENDER_FIELD,
+            sender: config.SMS_HTTP_SENDER,
+            extraFields,
+          },
+  };
 }
 
 export async function createContext(options: CreateAppOptions & { database: Database }): Promise<AppContext> {
@@ -107,6 +154,24 @@ export async function createContext(options: CreateAppOptions & { database: Data
   const now = options.now ?? (() => new Date());
   // The data key is loaded (or generated) now, so that a problem with it stops the start.
   dataKeyFor(config);
+  const log = backgroundLog(config, options.logger);
+  const jobs = createJobRunner({
+    db: database.db,
+    databaseKind: database.kind,
+    timeZone: config.BANK_TIMEZONE,
+    pollIntervalMs: config.JOBS_POLL_INTERVAL_MS,
+    activeTimeoutSeconds: config.JOBS_ACTIVE_TIMEOUT_SECONDS,
+    retentionDays: config.JOBS_RETENTION_DAYS,
+    now,
+    log,
+  });
+  const mailer = createMailer({ smtpUrl: config.SMTP_URL, from: config.MAIL_FROM, dataDir: config.dataDir, log: (line) => log.info(line) });
+  const sms = createSmsSender(smsOptions(config, (line) => log.info(line)));
+  // Workers stop before the database closes (shutdown hooks run after the HTTP server closed).
+  shutdownHooks.push(async () => {
+    await jobs.stop();
+    mailer.close();
+  });
   return {
     config,
     database,
@@ -123,6 +188,10 @@ export async function createContext(options: CreateAppOptions & { database: Data
       now,
     }),
     migrations,
+    jobs,
+    outbox: jobs,
+    mailer,
+    sms,
     now,
     onShutdown: (hook) => {
       shutdownHooks.push(hook);
@@ -137,15 +206,18 @@ export async function createApp(options: CreateAppOptions): Promise<KoshApp> {
   const database = options.database ?? (await openConfiguredDatabase(options.config));
   try {
     const context = await createContext({ ...options, database });
+    subscribeNotifications(context);
+    await subscribeWebhooks(context);
     const http = await buildServer({
       context,
-      routes: [identityRoutes, accountRoutes, paymentRoutes, ledgerRoutes, auditRoutes],
+      routes: [identityRoutes, accountRoutes, paymentRoutes, ledgerRoutes, auditRoutes, jobRoutes, notifyRoutes, webhookRoutes],
       sessionIsValid: sessionValidator(context),
       rateLimits: rateLimits(options.config),
       logger: options.logger ?? true,
       version,
     });
     await http.ready();
+    if (options.config.JOBS_IN_PROCESS) await context.jobs.start();
     let closed = false;
     return {
       http,

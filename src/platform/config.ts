@@ -48,6 +48,8 @@ const environmentSchema = z.object({
   WORKERS: z.coerce.number().int().min(1).max(64).default(1),
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(500).default(20),
   DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(15_000),
+  /** PGlite's shared_buffers in MB. Its pages stay in the process's WebAssembly memory, which never shrinks. */
+  PGLITE_SHARED_BUFFERS_MB: z.coerce.number().int().min(1).max(1024).default(32),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   BANK_NAME: z.string().min(1).max(80).default('Kosh Bank'),
   BANK_TIMEZONE: z.string().default('Asia/Kolkata').refine(isValidTimeZone, 'must be an IANA time zone'),
@@ -89,6 +91,30 @@ const environmentSchema = z.object({
   ENGINE_QUEUE_LENGTH_MAX: z.coerce.number().int().min(1).max(1_000_000).default(20_000),
   ENGINE_BATCHES_IN_FLIGHT_MAX: z.coerce.number().int().min(1).max(64).default(4),
   SEED_ON_EMPTY: booleanish.default(true),
+  // Background jobs: `kosh serve` runs the workers in its own process unless this is false (then
+  // run `kosh worker` beside it). The poll interval bounds the latency of jobs enqueued elsewhere.
+  JOBS_IN_PROCESS: booleanish.default(true),
+  JOBS_POLL_INTERVAL_MS: z.coerce.number().int().min(50).max(60_000).default(500),
+  JOBS_ACTIVE_TIMEOUT_SECONDS: z.coerce.number().int().min(10).max(86_400).default(900),
+  JOBS_RETENTION_DAYS: z.coerce.number().int().min(1).max(365).default(7),
+  // E-mail: smtp://user:pass@host:port (STARTTLS when the server offers it) or smtps:// (TLS); unset
+  // writes each message as an .eml file under DATA_DIR/mail.
+  SMTP_URL: z
+    .string()
+    .optional()
+    .refine((value) => value === undefined || /^smtps?:\/\/[^\s]+$/.test(value), 'must be smtp://user:pass@host:port or smtps://…'),
+  MAIL_FROM: z.string().min(3).max(200).default('Kosh Bank <no-reply@kosh.local>'),
+  // SMS: console (a log line), file (DATA_DIR/sms/outbox.jsonl) or http (a gateway, below).
+  SMS_DRIVER: z.enum(['console', 'file', 'http']).default('console'),
+  SMS_HTTP_URL: z.string().url().optional(),
+  SMS_HTTP_FORMAT: z.enum(['form', 'json']).default('form'),
+  SMS_HTTP_AUTHORIZATION: z.string().optional(),
+  SMS_HTTP_TO_FIELD: z.string().min(1).max(50).default('to'),
+  SMS_HTTP_TEXT_FIELD: z.string().min(1).max(50).default('text'),
+  SMS_HTTP_SENDER_FIELD: z.string().min(1).max(50).default('from'),
+  SMS_HTTP_SENDER: z.string().max(20).optional(),
+  // Extra fixed body fields some gateways want, as name=value pairs joined by & (apikey=…&route=t).
+  SMS_HTTP_EXTRA_FIELDS: z.string().max(2000).default(''),
   TRUST_PROXY: booleanish.default(false),
   // Browser origins allowed to call the API from another origin (with credentials), comma-separated.
   CORS_ORIGINS: z

@@ -10,6 +10,10 @@ import type { StatementRunner } from './db/script.js';
 import type { IdempotentExecutor } from './http/idempotency.js';
 import type { TokenService } from './http/tokens.js';
 import type { Metrics } from './metrics.js';
+import type { JobRunner } from './jobs/runner.js';
+import type { OutboxService } from './outbox/index.js';
+import type { Mailer } from './mail/index.js';
+import type { SmsSender } from './sms/index.js';
 
 export interface AppContext {
   readonly config: Config;
@@ -22,6 +26,12 @@ export interface AppContext {
   readonly metrics: Metrics;
   readonly tokens: TokenService;
   readonly migrations: Migrations;
+  /** Background jobs: queues with retries and a dead letter, cron schedules (see platform/jobs). */
+  readonly jobs: JobRunner;
+  /** Outbox consumers subscribe here; the relay hands them every committed event. */
+  readonly outbox: OutboxService;
+  readonly mailer: Mailer;
+  readonly sms: SmsSender;
   /** The current time; one place so that tests can reason about bank days. */
   now(): Date;
   /** Registers work to finish before the database closes (draining queues). */

@@ -1,0 +1,106 @@
+/**
+ * The admin view of the job queues: counts by state per queue, the dead letter with each job's
+ * last error, and retrying a dead-lettered job. Admins and auditors read; only admins retry.
+ */
+import { z } from 'zod';
+import { conflict, notFound, validationError } from '../../core/errors.js';
+import type { AppContext } from '../context.js';
+import { requireRole } from '../http/auth.js';
+import { bearer, idParams, pageQuery, problemResponses } from '../http/schemas.js';
+import type { Api } from '../http/server.js';
+import { isUuid } from '../ids.js';
+import { countByQueue, listFailed, retryFailed, type FailedJob } from './store.js';
+
+const countsSchema = z.object({ created: z.number().int(), retry: z.number().int(), active: z.number().int(), completed: z.number().int(), failed: z.number().int() });
+
+const failedSchema = z.object({
+  id: z.string(),
+  queue: z.string(),
+  retry_count: z.number().int().describe('Failed attempts before the job was dead-lettered, after the first.'),
+  error: z.string().nullable().describe('The last attempt\'s error.'),
+  created_at: z.string(),
+  failed_at: z.string(),
+});
+
+const jobsSchema = z.object({
+  workers_running: z.boolean().describe('Whether this server process runs job workers (JOBS_IN_PROCESS).'),
+  queues: z.array(z.object({ name: z.string(), counts: countsSchema })),
+  failures: z.array(failedSchema),
+  next_cursor: z.string().nullable(),
+});
+
+const retrySchema = z.object({ id: z.string(), state: z.literal('created') });
+
+function encodeFailedCursor(job: FailedJob): string {
+  return Buffer.from(`j1:${job.failedAt.toISOString()}:${job.id}`).toString('base64url');
+}
+
+function decodeFailedCursor(cursor: string | undefined): { failedAt: Date; id: string } | undefined {
+  if (cursor === undefined || cursor === '') return undefined;
+  const match = /^j1:(\d{4}-\d{2}-\d{2}T[0-9:.]+Z):([0-9a-f-]{36})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  const failedAt = new Date(match?.[1] ?? 'invalid');
+  if (match?.[2] === undefined || !isUuid(match[2]) || Number.isNaN(failedAt.getTime())) {
+    throw validationError('invalid_cursor', 'cursor is not valid; use next_cursor from the previous page.', 'cursor');
+  }
+  return { failedAt, id: match[2] };
+}
+
+export function jobRoutes(api: Api, context: AppContext): void {
+  const tags = ['jobs'];
+
+  api.get(
+    '/admin/jobs',
+    {
+      schema: {
+        tags,
+        summary: 'Job queues: counts by state, and the failed jobs (dead letter) newest first',
+        security: bearer,
+        querystring: z.strictObject(pageQuery),
+        response: { 200: jobsSchema, ...problemResponses(403) },
+      },
+      preHandler: requireRole('auditor', 'admin', 'super_admin'),
+    },
+    async (request) => {
+      const after = decodeFailedCursor(request.query.cursor);
+      const limit = request.query.limit;
+      const [queues, failures] = await Promise.all([countByQueue(context.db), listFailed(context.db, { limit: limit + 1, after })]);
+      const page = failures.slice(0, limit);
+      const last = page[page.length - 1];
+      return {
+        workers_running: context.jobs.started,
+        queues: queues.map((queue) => ({ name: queue.queue, counts: queue.counts })),
+        failures: page.map((job) => ({
+          id: job.id,
+          queue: job.queue,
+          retry_count: job.retryCount,
+          error: job.error,
+          created_at: job.createdAt.toISOString(),
+          failed_at: job.failedAt.toISOString(),
+        })),
+        next_cursor: failures.length > limit && last !== undefined ? encodeFailedCursor(last) : null,
+      };
+    },
+  );
+
+  api.post(
+    '/admin/jobs/:id/retry',
+    {
+      schema: {
+        tags,
+        summary: 'Put a failed (dead-lettered) job back in its queue with a fresh set of retries',
+        security: bearer,
+        params: idParams,
+        response: { 200: retrySchema, ...problemResponses(403, 404, 409) },
+      },
+      preHandler: requireRole('admin', 'super_admin'),
+    },
+    async (request) => {
+      const { id } = request.params;
+      if (!isUuid(id)) throw notFound('job_not_found', 'No such job.');
+      const state = await retryFailed(context.db, id);
+      if (state === undefined) throw notFound('job_not_found', 'No such job.');
+      if (state !== 'failed') throw conflict('job_not_failed', `Only a failed job can be retried; this one is ${state}.`);
+      return { id, state: 'created' as const };
+    },
+  );
+}
