@@ -297,3 +297,31 @@ export async function recentPostings(executor: Executor, options: { accountId: s
     return line;
   });
 }
+
+/** The balance changes of an account in [from, to), summed per instant, oldest first, at most `limit` instants (the latest). */
+export async function balanceChanges(
+  executor: Executor,
+  options: { accountId: string; from: Date; to: Date; limit: number },
+): Promise<{ account: LedgerAccount | undefined; balanceAtToMinor: bigint; changes: { at: Date; deltaMinor: bigint }[] }> {
+  const [account] = await readAccounts(executor, [options.accountId]);
+  if (account === undefined) return { account, balanceAtToMinor: 0n, changes: [] };
+  const sign = account.kind === 'asset' || account.kind === 'expense' ? 1n : -1n;
+  // One snapshot: the current balance and the postings at or after `to` are read together.
+  const later = await sql<{ balance_minor: bigint; total: bigint }>`
+    select a.balance_minor, coalesce((select sum(amount_minor) from postings where account_id = a.id and created_at >= ${options.to}), 0)::int8 as total
+      from ledger_accounts a where a.id = ${options.accountId}`.execute(executor);
+  const row = later.rows[0];
+  const balanceAtToMinor = row === undefined ? 0n : BigInt(row.balance_minor) - sign * BigInt(row.total);
+  const changes = await sql<{ at: Date; total: bigint }>`
+    select created_at as at, sum(amount_minor)::int8 as total
+      from postings
+     where account_id = ${options.accountId} and created_at >= ${options.from} and created_at < ${options.to}
+     group by created_at
+     order by created_at desc
+     limit ${options.limit}`.execute(executor);
+  return {
+    account,
+    balanceAtToMinor,
+    changes: changes.rows.reverse().map((change) => ({ at: change.at, deltaMinor: sign * BigInt(change.total) })),
+  };
+}

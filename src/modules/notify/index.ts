@@ -1,0 +1,17 @@
+/**
+ * Notifications: in-app notifications, preferences, alert rules and message templates. The outbox
+ * consumer 'notify' turns committed events into notifications, e-mails and SMS.
+ */
+import type { AppContext } from '../../platform/context.js';
+import { notificationConsumer } from './consumer.js';
+
+export { notifyMigrations } from './migrations.js';
+export { notifyRoutes } from './routes.js';
+export { notificationConsumer, type NotifyDependencies } from './consumer.js';
+export { ALERT_TYPES, CHANNELS, type AlertType, type Channel } from './catalog.js';
+export { renderMessage, type RenderedMessage } from './templates.js';
+
+/** Subscribes the 'notify' consumer to the outbox, with the application's mailer and SMS sender. */
+export function subscribeNotifications(context: AppContext): void {
+  context.outbox.subscribe(notificationConsumer({ db: context.db, config: context.config, mailer: context.mailer, sms: context.sms }));
+}
