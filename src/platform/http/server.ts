@@ -29,6 +29,7 @@ import { errorHandler, notFoundHandler, problem, sendProblem } from './problem.j
 import { validationError } from '../../core/errors.js';
 import { findImpreciseNumber } from './json-numbers.js';
 import { rateLimitHook, type RouteRateLimit } from './rate-limit.js';
+import { registerWebApp } from './web.js';
 
 export type Api = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, ZodTypeProvider>;
 
@@ -287,5 +288,7 @@ export async function buildServer(options: ServerOptions): Promise<Api> {
     },
     { prefix: API_PREFIX },
   );
+  // The web app at / (hidden from the OpenAPI document).
+  await registerWebApp(app, { apiPrefix: API_PREFIX });
   return app as Api;
 }
