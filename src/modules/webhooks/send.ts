@@ -1,0 +1,70 @@
+/**
+ * One HTTP POST of a webhook delivery to a destination that passed the SSRF guard. The connection
+ * goes to the checked address (the request's DNS lookup is answered with it), so a second DNS answer
+ * cannot steer the request elsewhere; https still verifies the certificate against the URL's host.
+ * Redirects are not followed (a 3xx is a failed attempt). Only the first bytes of the response are
+ * read, and the whole attempt is bounded by a time limit.
+ */
+import http from 'node:http';
+import https from 'node:https';
+import type { LookupFunction } from 'node:net';
+import type { Destination } from './ssrf.js';
+
+export const RESPONSE_EXCERPT_BYTES_MAX = 512;
+
+export interface SendResult {
+  readonly statusCode: number | null;
+  readonly responseExcerpt: string | null;
+  readonly error: string | null;
+}
+
+/** A lookup that answers every query with the pinned address. */
+function pinnedLookup(address: string, family: 4 | 6): LookupFunction {
+  return ((_hostname: string, options: { all?: boolean }, callback: (...args: unknown[]) => void) => {
+    if (options.all === true) callback(null, [{ address, family }]);
+    else callback(null, address, family);
+  }) as unknown as LookupFunction;
+}
+
+/** POSTs the body with the headers; resolves (never rejects) with what happened. */
+export function postPinned(options: { destination: Destination; headers: Record<string, string>; body: string; timeoutMs: number }): Promise<SendResult> {
+  const { url, addresses } = options.destination;
+  const first = addresses[0];
+  if (first === undefined) return Promise.resolve({ statusCode: null, responseExcerpt: null, error: 'no address to connect to' });
+  const transport = url.protocol === 'https:' ? https : http;
+  return new Promise((resolve) => {
+    let settled = false;
+    const finish = (result: SendResult) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      request.destroy();
+      resolve(result);
+    };
+    const request = transport.request(url, {
+      method: 'POST',
+      headers: { ...options.headers, 'content-length': String(Buffer.byteLength(options.body)) },
+      lookup: pinnedLookup(first.address, first.family),
+      // A fresh connection for every attempt: a pooled socket could lead to an address not checked now.
+      agent: false,
+    });
+    const timer = setTimeout(() => finish({ statusCode: null, responseExcerpt: null, error: `timed out after ${options.timeoutMs} ms` }), options.timeoutMs);
+    request.on('error', (error: NodeJS.ErrnoException) => finish({ statusCode: null, responseExcerpt: null, error: error.code ?? error.message }));
+    request.on('response', (response) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      const done = () => {
+        const text = Buffer.concat(chunks).subarray(0, RESPONSE_EXCERPT_BYTES_MAX).toString('utf8').replace(/\uFFFD+$/, '');
+        finish({ statusCode: response.statusCode ?? null, responseExcerpt: text === '' ? null : text, error: null });
+      };
+      response.on('data', (chunk: Buffer) => {
+        chunks.push(chunk);
+        size += chunk.length;
+        if (size >= RESPONSE_EXCERPT_BYTES_MAX) done();
+      });
+      response.on('end', done);
+      response.on('error', done);
+    });
+    request.end(options.body);
+  });
+}
