@@ -118,6 +118,7 @@ async function deliver(deps: NotifyDependencies, delivery: Delivery, channels: R
       title: delivery.message.title,
       body: delivery.message.body,
       data: delivery.alert.data,
+      createdAt: delivery.event.createdAt,
     });
   }
   const external: ('email' | 'sms')[] = [];

@@ -1,5 +1,6 @@
 /**
- * The caller's notification centre: a page of notifications (unread first, then newest first),
+ * The caller's notification centre: a page of notifications (unread first, then newest first by
+ * the time of the event),
  * marking one or all read, and dismissing one. Every user, staff included, reads only their own
  * notifications; another user's id is notification_not_found (404).
  */
@@ -13,18 +14,19 @@ import { dismiss, inboxPage, markAllRead, markRead, unreadCount, type InboxPosit
 const INT8_MAX = 2n ** 63n - 1n;
 
 export function encodeInboxCursor(position: InboxPosition): string {
-  return Buffer.from(`n1:${position.read ? 1 : 0}:${position.seq}`).toString('base64url');
+  return Buffer.from(`n2:${position.read ? 1 : 0}:${position.createdAt.getTime()}:${position.seq}`).toString('base64url');
 }
 
 /** The position a cursor names; invalid_cursor (422) when it is not one of ours. */
 export function decodeInboxCursor(cursor: string | undefined): InboxPosition | undefined {
   if (cursor === undefined || cursor === '') return undefined;
-  const match = /^n1:([01]):([0-9]{1,19})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
-  const seq = match?.[2] === undefined ? undefined : BigInt(match[2]);
-  if (match === null || seq === undefined || seq > INT8_MAX) {
+  const match = /^n2:([01]):([0-9]{1,15}):([0-9]{1,19})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  const seq = match?.[3] === undefined ? undefined : BigInt(match[3]);
+  const createdAt = new Date(Number(match?.[2]));
+  if (match === null || seq === undefined || seq > INT8_MAX || Number.isNaN(createdAt.getTime())) {
     throw validationError('invalid_cursor', 'cursor is not valid; use next_cursor from the previous page.', 'cursor');
   }
-  return { read: match[1] === '1', seq };
+  return { read: match[1] === '1', createdAt, seq };
 }
 
 export interface InboxPage {
@@ -46,7 +48,7 @@ export async function listNotifications(
   ]);
   const items = rows.slice(0, options.limit);
   const last = items[items.length - 1];
-  const nextCursor = rows.length > options.limit && last !== undefined ? encodeInboxCursor({ read: last.readAt !== null, seq: last.seq }) : null;
+  const nextCursor = rows.length > options.limit && last !== undefined ? encodeInboxCursor({ read: last.readAt !== null, createdAt: last.createdAt, seq: last.seq }) : null;
   return { items, nextCursor, unreadCount: unread };
 }
 

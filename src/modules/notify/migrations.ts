@@ -17,13 +17,14 @@ const notifications: Migration = {
         title text not null check (char_length(title) <= 200),
         body text not null check (char_length(body) <= 2000),
         data jsonb not null default '{}',
-        created_at timestamptz not null default now(),
+        -- The time of the event (not of the handling), so that the order follows what happened.
+        created_at timestamptz not null,
         read_at timestamptz,
         dismissed_at timestamptz,
         unique (event_id, user_id, type)
       );
-      -- The inbox: a user's visible notifications, unread first, newest first.
-      create index notifications_inbox on notifications (user_id, (read_at is not null), seq desc) where dismissed_at is null;
+      -- The inbox: a user's visible notifications, unread first, then by the time of the event, newest first.
+      create index notifications_inbox on notifications (user_id, (read_at is not null), created_at desc, seq desc) where dismissed_at is null;
 
       create table notification_deliveries (
         id text primary key check (char_length(id) between 1 and 100),

@@ -50,18 +50,19 @@ const COLUMNS = sql`id, seq, user_id, type, title, body, data, created_at, read_
 /** Inserts a notification unless the event already gave the user one of this type; true when inserted. */
 export async function insertNotification(
   executor: Executor,
-  row: { id: string; userId: string; eventId: string; type: string; title: string; body: string; data: AlertData },
+  row: { id: string; userId: string; eventId: string; type: string; title: string; body: string; data: AlertData; createdAt: Date },
 ): Promise<boolean> {
   const result = await sql`
-    insert into notifications (id, user_id, event_id, type, title, body, data)
-    values (${row.id}, ${row.userId}, ${row.eventId}, ${row.type}, ${row.title}, ${row.body}, ${JSON.stringify(row.data)}::jsonb)
+    insert into notifications (id, user_id, event_id, type, title, body, data, created_at)
+    values (${row.id}, ${row.userId}, ${row.eventId}, ${row.type}, ${row.title}, ${row.body}, ${JSON.stringify(row.data)}::jsonb, ${row.createdAt})
     on conflict (event_id, user_id, type) do nothing`.execute(executor);
   return (result.numAffectedRows ?? 0n) > 0n;
 }
 
-/** A position in the inbox order: unread before read, then newest first. */
+/** A position in the inbox order: unread before read, then by event time, newest first (seq breaks ties). */
 export interface InboxPosition {
   readonly read: boolean;
+  readonly createdAt: Date;
   readonly seq: bigint;
 }
 
@@ -72,13 +73,13 @@ export async function inboxPage(executor: Executor, options: { userId: string; l
     after === undefined
       ? sql`true`
       : after.read
-        ? sql`(read_at is not null and seq < ${after.seq})`
-        : sql`(read_at is not null or seq < ${after.seq})`;
+        ? sql`(read_at is not null and (created_at, seq) < (${after.createdAt}::timestamptz, ${after.seq}::int8))`
+        : sql`(read_at is not null or (created_at, seq) < (${after.createdAt}::timestamptz, ${after.seq}::int8))`;
   const result = await sql<NotificationRow>`
     select ${COLUMNS} from notifications
      where user_id = ${options.userId} and dismissed_at is null and ${afterCondition}
        ${options.unreadOnly ? sql`and read_at is null` : sql``}
-     order by (read_at is not null), seq desc
+     order by (read_at is not null), created_at desc, seq desc
      limit ${options.limit}`.execute(executor);
   return result.rows.map(toNotification);
 }
