@@ -38,6 +38,8 @@ interface World {
   /** The owner's current session and a refresh token of another of the owner's sessions. */
   readonly sessionId: string;
   readonly refreshToken: string;
+  /** A webhook endpoint of the owner (to the allowlisted discard port). */
+  readonly webhookId: string;
 }
 
 interface Call {
@@ -74,6 +76,8 @@ const ownedRead = status(401, 200, 404, 200, 200, 200);
 const ownedChange = (code: number) => status(401, code, 404, 403, code, code);
 
 const get = (url: string): Call => ({ method: 'GET', url });
+/** Webhook endpoints of the matrix point at the discard port, allowlisted for this bank: nothing listens. */
+const MATRIX_WEBHOOK_URL = 'http://127.0.0.1:9/matrix';
 
 const CASES: Case[] = [
   { route: 'GET /healthz', call: () => get('/healthz'), expected: everyone(200) },
@@ -266,6 +270,37 @@ const CASES: Case[] = [
     call: (world) => ({ method: 'POST', url: `${API}/admin/users/${world.owner.userId}/reveal`, body: { reason: 'Matrix check' } }),
     expected: adminChange(200),
   },
+
+  // Webhooks: customers own theirs, admins register bank endpoints and may change customers' ones;
+  // only the owner sees a secret or sends a test event.
+  {
+    route: 'POST /api/v1/webhooks',
+    call: () => ({ method: 'POST', url: `${API}/webhooks`, body: { url: MATRIX_WEBHOOK_URL, event_types: ['account.frozen'] } }),
+    expected: status(401, 201, 201, 403, 201, 201),
+    fresh: true,
+  },
+  { route: 'GET /api/v1/webhooks', call: () => get(`${API}/webhooks`), expected: signedIn(200) },
+  { route: 'GET /api/v1/webhooks/{id}', call: (world) => get(`${API}/webhooks/${world.webhookId}`), expected: ownedRead },
+  {
+    route: 'PATCH /api/v1/webhooks/{id}',
+    call: (world) => ({ method: 'PATCH', url: `${API}/webhooks/${world.webhookId}`, body: { description: 'Matrix check' } }),
+    expected: ownedChange(200),
+    fresh: true,
+  },
+  { route: 'DELETE /api/v1/webhooks/{id}', call: (world) => ({ method: 'DELETE', url: `${API}/webhooks/${world.webhookId}` }), expected: ownedChange(204), fresh: true },
+  {
+    route: 'POST /api/v1/webhooks/{id}/rotate-secret',
+    call: (world) => ({ method: 'POST', url: `${API}/webhooks/${world.webhookId}/rotate-secret` }),
+    expected: status(401, 200, 404, 403, 403, 403),
+    fresh: true,
+  },
+  { route: 'GET /api/v1/webhooks/{id}/deliveries', call: (world) => get(`${API}/webhooks/${world.webhookId}/deliveries`), expected: ownedRead },
+  {
+    route: 'POST /api/v1/webhooks/{id}/test',
+    call: (world) => ({ method: 'POST', url: `${API}/webhooks/${world.webhookId}/test` }),
+    expected: status(401, 202, 404, 403, 403, 403),
+    fresh: true,
+  },
 ];
 
 let registrations = 0;
@@ -317,9 +352,12 @@ describe('security matrix', () => {
     const current = (sessions.body.items as any[]).find((session) => session.current === true);
     const second = await bank.request('POST', `${API}/auth/login`, { body: { username: owner.username, password: TEST_PASSWORD } });
     expect(second.status, second.text).toBe(200);
+    const webhook = await bank.request('POST', `${API}/webhooks`, { token: owner.token, body: { url: MATRIX_WEBHOOK_URL, event_types: ['user.two_factor_disabled'] } });
+    expect(webhook.status, webhook.text).toBe(201);
     return {
       owner, other, staff, account, emptyAccount, payee, secondPayee,
       transferId: sent.body.id, beneficiaryId: saved.body.id, sessionId: current.id, refreshToken: second.body.refresh_token,
+      webhookId: webhook.body.id,
     };
   }
 
@@ -338,7 +376,7 @@ describe('security matrix', () => {
   }
 
   beforeAll(async () => {
-    bank = await startTestBank();
+    bank = await startTestBank({ env: { WEBHOOK_ALLOWED_HOSTS: '127.0.0.1:9' } });
     shared = await makeWorld({ freshCallers: true });
   }, 240_000);
   afterAll(async () => bank.close());
