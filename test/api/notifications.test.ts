@@ -30,6 +30,8 @@ describe('notifications', () => {
     const payer = await bank.user(uniqueName('npay'));
     const account = await fundedAccount(bank, customer, amount);
     const payee = await bank.openAccount(payer, 'savings');
+    // Preferences apply when an event is handled: let the funding deposit be handled first.
+    await settle(bank);
     return { customer, payer, account, payee };
   }
 
