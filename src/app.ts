@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { accountRoutes, accountsMigrations } from './modules/accounts/index.js';
 import { auditMigrations, auditRoutes } from './modules/audit/index.js';
-import { identityMigrations, identityRoutes, sessionValidator } from './modules/identity/index.js';
+import { identityMigrations, identityRoutes, purgeSignInRecords, sessionValidator } from './modules/identity/index.js';
 import { ledgerMigrations, ledgerRoutes } from './modules/ledger/index.js';
 import { paymentRoutes, paymentsMigrations } from './modules/payments/index.js';
 import { notifyMigrations, notifyRoutes, subscribeNotifications } from './modules/notify/index.js';
@@ -16,7 +16,7 @@ import { openDatabase, type Database } from './platform/db/database.js';
 import { mergeMigrations, migrateToLatest } from './platform/db/migrate.js';
 import { platformMigrations } from './platform/db/platform-migrations.js';
 import { createTransactor, scriptedTransaction } from './platform/db/transaction.js';
-import { createIdempotentExecutor } from './platform/http/idempotency.js';
+import { createIdempotentExecutor, purgeExpiredIdempotencyKeys } from './platform/http/idempotency.js';
 import type { RouteRateLimit } from './platform/http/rate-limit.js';
 import { API_PREFIX, buildServer, type Api } from './platform/http/server.js';
 import { createTokenService } from './platform/http/tokens.js';
@@ -202,12 +202,25 @@ export async function createContext(options: CreateAppOptions & { database: Data
   };
 }
 
+/**
+ * Declares the outbox consumers and the schedules, in every process: the server (which runs them
+ * when JOBS_IN_PROCESS is on) and `kosh worker` (which only runs them).
+ */
+export async function declareBackgroundWork(context: AppContext): Promise<void> {
+  subscribeNotifications(context);
+  await subscribeWebhooks(context);
+  // Housekeeping, every hour at minute 17 in the bank's time zone.
+  await context.jobs.schedule('purge-expired', '17 * * * *', async () => {
+    await purgeExpiredIdempotencyKeys(context.transact);
+    await purgeSignInRecords(context);
+  });
+}
+
 export async function createApp(options: CreateAppOptions): Promise<KoshApp> {
   const database = options.database ?? (await openConfiguredDatabase(options.config));
   try {
     const context = await createContext({ ...options, database });
-    subscribeNotifications(context);
-    await subscribeWebhooks(context);
+    await declareBackgroundWork(context);
     const http = await buildServer({
       context,
       routes: [identityRoutes, accountRoutes, paymentRoutes, ledgerRoutes, auditRoutes, jobRoutes, notifyRoutes, webhookRoutes],

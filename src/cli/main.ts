@@ -3,14 +3,12 @@
  */
 import cluster from 'node:cluster';
 import { parseArgs } from 'node:util';
-import { createApp, createContext, openConfiguredDatabase, version } from '../app.js';
+import { createApp, createContext, declareBackgroundWork, openConfiguredDatabase, version } from '../app.js';
 import { verifyAuditChain } from '../modules/audit/index.js';
-import { purgeSignInRecords } from '../modules/identity/index.js';
 import { checkIntegrity } from '../modules/ledger/index.js';
 import { ConfigError, loadConfig, type Config } from '../platform/config.js';
 import { DataDirLockedError } from '../platform/db/data-dir-lock.js';
 import { rotateJwtSecret } from '../platform/secrets.js';
-import { purgeExpiredIdempotencyKeys } from '../platform/http/idempotency.js';
 import { DEMO_PASSWORD, seedDemoData } from './seed.js';
 
 const HELP = `kosh ${version}: an open-source digital bank
@@ -18,7 +16,10 @@ const HELP = `kosh ${version}: an open-source digital bank
 Usage: kosh <command>
 
 Commands:
-  serve     Start the API and documentation (migrates; seeds an empty database with demo data)
+  serve     Start the API and documentation (migrates; seeds an empty database with demo data);
+            runs the background jobs too unless JOBS_IN_PROCESS=false
+  worker    Run the background jobs only: outbox relay, e-mail, SMS, webhooks, schedules (needs
+            DATABASE_URL; run any number of them beside servers started with JOBS_IN_PROCESS=false)
   migrate   Apply pending database migrations
   seed      Load the demo data into an empty database
   verify    Check the books and the audit hash chain: prints each problem, exits 1 when there is any
@@ -82,12 +83,6 @@ async function serve(config: Config): Promise<void> {
   if (!clustered && config.SEED_ON_EMPTY && (await seedDemoData(app.context))) {
     log.info(`Loaded demo data: customers arjun, priya, rahul; staff admin, auditor; password "${DEMO_PASSWORD}".`);
   }
-  const purge = setInterval(() => {
-    purgeExpiredIdempotencyKeys(app.context.transact).catch((error: unknown) => log.warn({ err: error }, 'idempotency purge failed'));
-    purgeSignInRecords(app.context).catch((error: unknown) => log.warn({ err: error }, 'sign-in records purge failed'));
-  }, 3_600_000);
-  purge.unref();
-
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) {
@@ -96,7 +91,6 @@ async function serve(config: Config): Promise<void> {
     }
     stopping = true;
     log.info(`${signal}: shutting down`);
-    clearInterval(purge);
     app.close().then(
       () => process.exit(0),
       (error: unknown) => {
@@ -110,7 +104,44 @@ async function serve(config: Config): Promise<void> {
 
   const address = await app.http.listen({ port: config.PORT, host: config.HOST });
   const database = config.DATABASE_URL === undefined ? `PGlite in ${config.dataDir}` : 'PostgreSQL';
-  log.info({ address }, `Kosh ${version} listening on ${address} (API /api/v1, docs /docs, ReDoc /redoc) using ${database}`);
+  const jobs = app.context.jobs.started ? 'background jobs in this process' : 'no background jobs (JOBS_IN_PROCESS=false: run kosh worker)';
+  log.info({ address }, `Kosh ${version} listening on ${address} (API /api/v1, docs /docs, ReDoc /redoc) using ${database}; ${jobs}`);
+}
+
+/**
+ * Runs the background work without the API: the outbox relay, the consumers' queues and the
+ * schedules, against the same PostgreSQL server as the API processes, until SIGINT or SIGTERM.
+ */
+async function worker(config: Config): Promise<void> {
+  if (config.DATABASE_URL === undefined) {
+    throw new ConfigError('kosh worker needs DATABASE_URL: the embedded database belongs to one process, and kosh serve runs its jobs itself.');
+  }
+  const database = await openConfiguredDatabase(config);
+  const context = await createContext({ config, database }).catch(async (error: unknown) => {
+    await database.close();
+    throw error;
+  });
+  await declareBackgroundWork(context);
+  await context.jobs.start();
+  console.log(`Kosh ${version} worker running queues ${context.jobs.queues.join(', ')}; mail to ${context.mailer.destination}; SMS by ${context.sms.driver}.`);
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    console.log(`${signal}: stopping the worker`);
+    context
+      .shutdown()
+      .then(() => database.close())
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          console.error(error);
+          process.exit(1);
+        },
+      );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -124,6 +155,9 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'serve':
       await serve(config);
+      return -1;
+    case 'worker':
+      await worker(config);
       return -1;
     case 'migrate':
       await withContext(config, async () => undefined);

@@ -17,7 +17,7 @@ import { parseAmount, currencyOf } from '../../core/money.js';
 import type { Config } from '../../platform/config.js';
 import { accountErrors } from './errors.js';
 import { accountsByIdsStatement, type AccountRecord, type AccountType } from './store.js';
-import { runStatement, type Statement } from '../../platform/db/script.js';
+import { arrayLiteral, runStatement, type Statement } from '../../platform/db/script.js';
 
 /**
  * An account record as loaded with its owner's KYC status, which decides the account's limits.
@@ -138,5 +138,18 @@ export function balanceCapsStatement(config: Config, ids: readonly string[]): St
           return capMinor === null ? [] : [[record.id, capMinor] as const];
         }),
       ),
+  };
+}
+
+/**
+ * The owners of customer accounts (ledger accounts of the bank itself have none), as a statement
+ * for a script: the transfer engine reads it with its locks to address the outbox events.
+ */
+export function accountOwnersStatement(ids: readonly string[]): Statement<Map<string, string>> {
+  const validIds = ids.filter(isUuid);
+  if (validIds.length === 0) return { sql: 'select null where false', parse: () => new Map() };
+  return {
+    sql: `select id, owner_id from accounts where id = any (${arrayLiteral(validIds, 'uuid')})`,
+    parse: (rows) => new Map((rows as Array<{ id: string; owner_id: string }>).map((row) => [row.id, row.owner_id])),
   };
 }

@@ -4,6 +4,7 @@
 import { isManager } from '../../core/roles.js';
 import type { AppContext } from '../../platform/context.js';
 import type { Principal } from '../../platform/http/auth.js';
+import { writeOutbox } from '../../platform/outbox/index.js';
 import { recordAudit } from '../audit/index.js';
 import { lockAccounts, setAccountStatus } from '../ledger/index.js';
 import { loadAccounts, visibleAccount, type Account } from './access.js';
@@ -56,6 +57,13 @@ export async function setFrozen(context: AppContext, principal: Principal, input
     }
     if (after !== undefined) {
       const action = input.frozen ? 'account.frozen' : 'account.unfrozen';
+      await writeOutbox(tx, [
+        {
+          topic: action,
+          userIds: [account.record.ownerId],
+          payload: { account_id: account.record.id, user_id: account.record.ownerId, by: byBank ? 'bank' : 'customer' },
+        },
+      ]);
       await recordAudit(tx, { actor: principal, action, target: { type: 'account', id: account.record.id }, before, after });
     }
   });
@@ -76,6 +84,7 @@ export async function closeAccount(context: AppContext, principal: Principal, in
     if (state.status === 'closed') throw accountErrors.alreadyClosed();
     if (state.balanceMinor !== 0n) throw accountErrors.balanceNotZero();
     await setAccountStatus(tx, account.record.id, 'closed');
+    await writeOutbox(tx, [{ topic: 'account.closed', userIds: [account.record.ownerId], payload: { account_id: account.record.id, user_id: account.record.ownerId } }]);
     await recordAudit(tx, {
       actor: principal,
       action: 'account.closed',

@@ -4,6 +4,7 @@ import { currencyOf } from '../../core/money.js';
 import type { AppContext } from '../../platform/context.js';
 import type { Principal } from '../../platform/http/auth.js';
 import { newId } from '../../platform/ids.js';
+import { writeOutbox } from '../../platform/outbox/index.js';
 import { recordAudit } from '../audit/index.js';
 import { openCustomerLedgerAccount, readAccounts } from '../ledger/index.js';
 import type { Account } from './access.js';
@@ -46,6 +47,9 @@ export async function openAccount(
         nickname,
       });
       if (record !== undefined) {
+        await writeOutbox(tx, [
+          { topic: 'account.opened', userIds: [record.ownerId], payload: { account_id: id, user_id: record.ownerId, type: record.type, currency: record.currency } },
+        ]);
         await recordAudit(tx, {
           actor: principal,
           action: 'account.opened',

@@ -1,6 +1,7 @@
 import type { AppContext } from '../../platform/context.js';
 import type { Principal } from '../../platform/http/auth.js';
 import { recordAudit } from '../audit/index.js';
+import { writeOutbox } from '../../platform/outbox/index.js';
 import { identityErrors } from './errors.js';
 import { checkPasswordPolicy } from './password-policy.js';
 import { hashPassword, verifyPassword } from './passwords.js';
@@ -25,6 +26,7 @@ export async function changePassword(context: AppContext, principal: Principal, 
   await context.transact(async (tx) => {
     await updatePasswordHash(tx, { userId: user.id, passwordHash, now });
     const revoked = await revokeSessions(tx, { userId: user.id, exceptSessionId: principal.sessionId, reason: 'password_changed', now });
+    await writeOutbox(tx, [{ topic: 'user.password_changed', userIds: [user.id], payload: { user_id: user.id } }]);
     await recordAudit(tx, {
       actor: principal,
       action: 'user.password_changed',

@@ -8,12 +8,22 @@
 import type { AppContext } from '../../platform/context.js';
 import type { Principal, RequestOrigin } from '../../platform/http/auth.js';
 import { isUuid } from '../../platform/ids.js';
+import { writeOutbox, type OutboxMessage } from '../../platform/outbox/index.js';
 import { recordAudit } from '../audit/index.js';
 import { deviceName } from './device.js';
 import { identityErrors } from './errors.js';
 import { identityEvents } from './events.js';
 import { insertLoginAttempt, loginState, setLoginState, type LoginState } from './session-store.js';
 import { findUserById } from './store.js';
+
+/** The outbox event of a refused sign-in of a known user (the user may want to know). */
+export function signInFailedMessage(attempt: { userId: string; ip: string | null; userAgent: string | null; outcome: string }): OutboxMessage {
+  return {
+    topic: 'user.sign_in_failed',
+    userIds: [attempt.userId],
+    payload: { user_id: attempt.userId, ip: attempt.ip, device: deviceName(attempt.userAgent), outcome: attempt.outcome },
+  };
+}
 
 export function isLocked(state: LoginState, now: Date): boolean {
   return state.lockedUntil !== null && state.lockedUntil.getTime() > now.getTime();
@@ -42,7 +52,15 @@ export async function recordSignInFailure(
     const lockedUntil = locks ? new Date(now.getTime() + context.config.LOGIN_LOCKOUT_MINUTES * 60_000) : state.lockedUntil;
     await setLoginState(tx, user.id, { failedLoginCount: locks ? 0 : failures, lockedUntil });
     await insertLoginAttempt(tx, { ...attempt, at: now, userId: user.id });
+    await writeOutbox(tx, [signInFailedMessage({ ...attempt, userId: user.id })]);
     if (!locks || lockedUntil === null) return undefined;
+    await writeOutbox(tx, [
+      {
+        topic: 'user.locked',
+        userIds: [user.id],
+        payload: { user_id: user.id, locked_until: lockedUntil.toISOString(), failed_attempts: failures, ip: attempt.ip, device: deviceName(attempt.userAgent) },
+      },
+    ]);
     await recordAudit(tx, {
       actor: { userId: null, role: 'system', origin },
       action: 'user.locked',

@@ -3,6 +3,7 @@ import { isPlausibleDateOfBirth, normalizeEmail, normalizePhone, normalizeUserna
 import { localDate } from '../../core/time.js';
 import type { AppContext } from '../../platform/context.js';
 import { recordAudit, SYSTEM_ACTOR, type AuditActor } from '../audit/index.js';
+import { writeOutbox } from '../../platform/outbox/index.js';
 import { newId } from '../../platform/ids.js';
 import { identityErrors } from './errors.js';
 import { checkPasswordPolicy } from './password-policy.js';
@@ -60,6 +61,13 @@ export async function registerUser(context: AppContext, input: RegisterInput): P
       role: input.role ?? 'customer',
     });
     if (inserted !== undefined) {
+      await writeOutbox(tx, [
+        {
+          topic: 'user.registered',
+          userIds: [inserted.id],
+          payload: { user_id: inserted.id, username: inserted.username, email: inserted.email, full_name: inserted.fullName },
+        },
+      ]);
       await recordAudit(tx, {
         actor: input.actor ?? SYSTEM_ACTOR,
         action: 'user.registered',

@@ -18,6 +18,8 @@ import { recordAudit, type AuditActor } from '../audit/index.js';
 import { deviceName } from './device.js';
 import { identityErrors } from './errors.js';
 import { identityEvents } from './events.js';
+import { signInFailedMessage } from './lockout.js';
+import { writeOutbox } from '../../platform/outbox/index.js';
 import { isLocked, recordSignInFailure } from './lockout.js';
 import { verifyAgainstDummy, verifyPassword } from './passwords.js';
 import { checkSecondFactor } from './second-factor.js';
@@ -144,7 +146,15 @@ async function refuse(
   attempt: { username: string; userId: string | null; ip: string | null; userAgent: string | null; outcome: Exclude<LoginOutcome, 'success'> },
 ): Promise<void> {
   const at = context.now();
-  await insertLoginAttempt(context.db, { ...attempt, at });
+  const userId = attempt.userId;
+  if (userId === null) {
+    await insertLoginAttempt(context.db, { ...attempt, at });
+  } else {
+    await context.transact(async (tx) => {
+      await insertLoginAttempt(tx, { ...attempt, at });
+      await writeOutbox(tx, [signInFailedMessage({ ...attempt, userId })]);
+    });
+  }
   identityEvents(context).emit('login.failed', { ...attempt, at, device: deviceName(attempt.userAgent) });
 }
 
@@ -173,6 +183,9 @@ async function openSession(
       expiresAt,
     });
     await insertLoginAttempt(tx, { at: now, userId: user.id, username: user.username, ip: origin.ip, userAgent: origin.userAgent, outcome: 'success' });
+    await writeOutbox(tx, [
+      { topic: 'user.signed_in', userIds: [user.id], payload: { user_id: user.id, session_id: sessionId, ip: origin.ip, device, new_device: newDevice } },
+    ]);
     await recordAudit(tx, {
       actor: actorOf(user, origin),
       action: 'session.created',

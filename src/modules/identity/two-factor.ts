@@ -19,6 +19,7 @@ import type { AppContext } from '../../platform/context.js';
 import { dataKeyFor } from '../../platform/data-key.js';
 import type { Principal } from '../../platform/http/auth.js';
 import { recordAudit, type AuditActor } from '../audit/index.js';
+import { writeOutbox } from '../../platform/outbox/index.js';
 import { identityErrors } from './errors.js';
 import { verifyPassword } from './passwords.js';
 import { findUserById } from './store.js';
@@ -221,6 +222,7 @@ export async function confirmTwoFactor(context: AppContext, principal: Principal
   await context.transact(async (tx) => {
     if (!(await enableTwoFactor(tx, { userId, step, now }))) throw identityErrors.twoFactorNotPending();
     await replaceRecoveryCodes(tx, { userId, codeHashes: hashes, now });
+    await writeOutbox(tx, [{ topic: 'user.two_factor_enabled', userIds: [userId], payload: { user_id: userId } }]);
     await recordAudit(tx, { actor: principal, action: 'user.two_factor_enabled', target: userTarget(userId), after: { enabled: true, codes_issued: codes.length } });
   });
   return { recoveryCodes: codes };
@@ -238,6 +240,7 @@ export async function disableTwoFactor(context: AppContext, principal: Principal
   await requireCode(context, principal, input.code);
   await context.transact(async (tx) => {
     if (!(await deleteTwoFactor(tx, principal.userId))) throw identityErrors.twoFactorNotEnabled();
+    await writeOutbox(tx, [{ topic: 'user.two_factor_disabled', userIds: [principal.userId], payload: { user_id: principal.userId } }]);
     await recordAudit(tx, { actor: principal, action: 'user.two_factor_disabled', target: userTarget(principal.userId), before: { enabled: true }, after: { enabled: false } });
   });
 }

@@ -1,4 +1,6 @@
 import { isValidAccountNumber } from '../../core/account-number.js';
+import { maskAccountNumber } from '../../core/masking.js';
+import { writeOutbox } from '../../platform/outbox/index.js';
 import type { AppContext } from '../../platform/context.js';
 import type { Principal } from '../../platform/http/auth.js';
 import { isUuid, newId } from '../../platform/ids.js';
@@ -46,6 +48,13 @@ export async function addBeneficiary(
       nickname,
     });
     if (inserted !== undefined) {
+      await writeOutbox(tx, [
+        {
+          topic: 'beneficiary.added',
+          userIds: [principal.userId],
+          payload: { beneficiary_id: inserted.id, user_id: principal.userId, name: inserted.name, account_number_masked: maskAccountNumber(account.record.number) },
+        },
+      ]);
       await recordAudit(tx, {
         actor: principal,
         action: 'beneficiary.added',

@@ -10,8 +10,10 @@
  * 4. decide each movement in arrival order against the running balances and usage: a refused
  *    movement (frozen or closed account, daily limit, wallet balance cap, insufficient funds) is
  *    refused on its own and never fails the batch;
- * 5. write all accepted journal entries, postings, transfer records and idempotency records with a
- *    handful of set-based statements (each balance is updated once per batch by the ledger trigger).
+ * 5. write all accepted journal entries, postings, transfer records, idempotency records and the
+ *    outbox events of the posted movements (transfer.posted and friends, addressed to the accounts'
+ *    owners, with the balances after) with a handful of set-based statements (each balance is
+ *    updated once per batch by the ledger trigger).
  *
  * Every check happens before the first write. A single movement is a batch of one.
  *
@@ -29,7 +31,8 @@ import { transactionRunner, type Statement, type StatementRunner } from '../../p
 import type { Tx } from '../../platform/db/transaction.js';
 import { isTransient, keyInUse, keyReused, refusalResponse, type CommandResponse } from '../../platform/http/idempotency.js';
 import { newId } from '../../platform/ids.js';
-import { balanceCapsStatement, dailyLimitsStatement } from '../accounts/index.js';
+import { outboxStatement, type OutboxMessage } from '../../platform/outbox/index.js';
+import { accountOwnersStatement, balanceCapsStatement, dailyLimitsStatement } from '../accounts/index.js';
 import { auditStatement, type AuditActor, type AuditEvent } from '../audit/index.js';
 import { lockAccountsFor, refusalError, transactionTimeStatement, tryApply, writeEntriesFor, type AccountStates, type NewEntry } from '../ledger/index.js';
 import { paymentErrors } from './errors.js';
@@ -199,10 +202,97 @@ interface Accepted {
   readonly index: number;
   readonly entry: NewEntry;
   readonly transfer: NewTransfer;
+  readonly event: OutboxMessage;
 }
 
-function accept(command: MovementCommand, index: number): Accepted {
+/** The customer accounts a batch touches (the owners of their events). */
+function customerAccountIds(commands: readonly MovementCommand[]): string[] {
+  return [...new Set(commands.flatMap((command) => [command.fromAccountId, command.toAccountId].filter((id): id is string => id !== null)))];
+}
+
+/**
+ * The outbox event of a posted movement, with the balances right after it (the running states
+ * hold them at this point of the decisions). Owners are absent for the bank's own accounts.
+ */
+function movementEvent(command: MovementCommand, transfer: NewTransfer, states: AccountStates, owners: ReadonlyMap<string, string>): OutboxMessage {
+  const currency = currencyOf(transfer.currency);
+  const amount = formatAmount(transfer.amountMinor, currency);
+  const ownerOf = (accountId: string | null) => (accountId === null ? null : (owners.get(accountId) ?? null));
+  const balanceOf = (accountId: string | null) => {
+    const state = accountId === null ? undefined : states.get(accountId);
+    return state === undefined ? null : formatAmount(state.balanceMinor, currency);
+  };
+  const fromUserId = ownerOf(command.fromAccountId);
+  const toUserId = ownerOf(command.toAccountId);
+  const userIds = [fromUserId, toUserId].filter((id): id is string => id !== null);
+  switch (transfer.kind) {
+    case 'transfer':
+      return {
+        topic: 'transfer.posted',
+        userIds,
+        payload: {
+          transfer_id: transfer.id,
+          kind: 'transfer',
+          from_account_id: transfer.fromAccountId,
+          to_account_id: transfer.toAccountId,
+          from_user_id: fromUserId,
+          to_user_id: toUserId,
+          amount,
+          currency: transfer.currency,
+          from_balance_after: balanceOf(transfer.fromAccountId),
+          to_balance_after: balanceOf(transfer.toAccountId),
+          description: transfer.description,
+        },
+      };
+    case 'deposit':
+    case 'withdrawal': {
+      const accountId = transfer.kind === 'deposit' ? transfer.toAccountId : transfer.fromAccountId;
+      return {
+        topic: transfer.kind === 'deposit' ? 'deposit.posted' : 'withdrawal.posted',
+        userIds,
+        payload: {
+          transfer_id: transfer.id,
+          kind: transfer.kind,
+          account_id: accountId,
+          user_id: ownerOf(accountId),
+          amount,
+          currency: transfer.currency,
+          balance_after: balanceOf(accountId),
+        },
+      };
+    }
+    case 'reversal':
+      return {
+        topic: 'reversal.posted',
+        userIds,
+        payload: {
+          transfer_id: transfer.id,
+          reversal_of: transfer.reversalOf,
+          from_account_id: transfer.fromAccountId,
+          to_account_id: transfer.toAccountId,
+          amount,
+          currency: transfer.currency,
+          reason: transfer.reason,
+        },
+      };
+  }
+}
+
+function accept(command: MovementCommand, index: number, states: AccountStates, owners: ReadonlyMap<string, string>): Accepted {
   const entryId = newId();
+  const transfer: NewTransfer = {
+    id: newId(),
+    kind: command.kind,
+    fromAccountId: command.fromAccountId,
+    toAccountId: command.toAccountId,
+    amountMinor: command.amountMinor,
+    currency: command.currency,
+    description: command.description,
+    entryId,
+    reversalOf: command.reversal?.transferId ?? null,
+    reason: command.reversal?.reason ?? null,
+    initiatedBy: command.initiatedBy,
+  };
   return {
     index,
     entry: {
@@ -212,19 +302,8 @@ function accept(command: MovementCommand, index: number): Accepted {
       postings: command.postings,
       reversesEntryId: command.reversal?.entryId ?? null,
     },
-    transfer: {
-      id: newId(),
-      kind: command.kind,
-      fromAccountId: command.fromAccountId,
-      toAccountId: command.toAccountId,
-      amountMinor: command.amountMinor,
-      currency: command.currency,
-      description: command.description,
-      entryId,
-      reversalOf: command.reversal?.transferId ?? null,
-      reason: command.reversal?.reason ?? null,
-      initiatedBy: command.initiatedBy,
-    },
+    transfer,
+    event: movementEvent(command, transfer, states, owners),
   };
 }
 
@@ -256,7 +335,8 @@ export async function postBatch(
   const readNow = transactionTimeStatement();
   const cappedIds = cappedCreditIds(commands);
   const readCaps = cappedIds.length === 0 ? NO_CAPS : balanceCapsStatement(context.config, cappedIds);
-  const reads = await runner.run([lockKeys.sql, readStored.sql, lock.sql, readLimits.sql, readUsage.sql, readNow.sql, readCaps.sql]);
+  const readOwners = accountOwnersStatement(customerAccountIds(commands));
+  const reads = await runner.run([lockKeys.sql, readStored.sql, lock.sql, readLimits.sql, readUsage.sql, readNow.sql, readCaps.sql, readOwners.sql]);
   applyKeys(commands, plan, lockKeys.parse(reads[0] ?? []), readStored.parse(reads[1] ?? []), results);
   const states = lock.parse(reads[2] ?? []);
   const usage: Usage = {
@@ -268,6 +348,7 @@ export async function postBatch(
   };
   const createdAt = readNow.parse(reads[5] ?? []);
   const caps = readCaps.parse(reads[6] ?? []);
+  const owners = readOwners.parse(reads[7] ?? []);
 
   const followerIndexes = new Set(plan.followers.map(([index]) => index));
   const live = commands.map((_, index) => index).filter((index) => results[index] === undefined && !followerIndexes.has(index));
@@ -280,7 +361,7 @@ export async function postBatch(
       checkBalanceCap(states, caps, command);
       const refusal = tryApply(states, command.postings);
       if (refusal !== null) throw refusalError(refusal, describeAccount(command));
-      accepted.push(accept(command, index));
+      accepted.push(accept(command, index, states, owners));
       if (command.limited && command.fromAccountId !== null) {
         usage.used.set(command.fromAccountId, (usage.used.get(command.fromAccountId) ?? 0n) + command.amountMinor);
         usage.added.set(command.fromAccountId, (usage.added.get(command.fromAccountId) ?? 0n) + command.amountMinor);
@@ -305,6 +386,7 @@ export async function postBatch(
   }
   const toStore = responsesToStore(commands, live, results);
   if (toStore.length > 0) writes.push(storeResponses(toStore, context.config.IDEMPOTENCY_TTL_HOURS).sql);
+  if (accepted.length > 0) writes.push(outboxStatement(accepted.map((item) => item.event)).sql);
   // Last: the audit insert takes the audit chain's head lock, held from here to the commit.
   if (accepted.length > 0) {
     writes.push(auditStatement(accepted.map((item) => auditEventOf(commands[item.index] as MovementCommand, item.transfer))).sql);

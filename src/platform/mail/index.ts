@@ -39,7 +39,9 @@ function messageId(message: MailMessage, from: string): string {
 }
 
 function fileName(id: string): string {
-  return `${id.replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 120)}.eml`;
+  // Only safe characters, and no leading dot: the name never leaves the directory nor hides.
+  const safe = id.replace(/[^A-Za-z0-9._-]/g, '-').replace(/^[.-]+/, '').slice(0, 120);
+  return `${safe === '' ? 'message' : safe}.eml`;
 }
 
 export function createMailer(options: MailerOptions): Mailer {
