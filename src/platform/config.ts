@@ -49,7 +49,7 @@ const environmentSchema = z.object({
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(500).default(20),
   DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(15_000),
   /** PGlite's shared_buffers in MB. Its pages stay in the process's WebAssembly memory, which never shrinks. */
-  PGLITE_SHARED_BUFFERS_MB: z.coerce.number().int().min(1).max(1024).default(32),
+  PGLITE_SHARED_BUFFERS_MB: z.coerce.number().int().min(1).max(1024).default(16),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   BANK_NAME: z.string().min(1).max(80).default('Kosh Bank'),
   BANK_TIMEZONE: z.string().default('Asia/Kolkata').refine(isValidTimeZone, 'must be an IANA time zone'),

@@ -42,6 +42,8 @@ export interface OpenDatabaseOptions {
   /** Size of the writer pool (PostgreSQL). */
   readonly writerPoolMax?: number;
   readonly statementTimeoutMs?: number;
+  /** PGlite's shared_buffers in MB (default 16). */
+  readonly pgliteSharedBuffersMb?: number;
   /** Lock the data directory against a second process (default true for a file-backed PGlite). */
   readonly lockDataDir?: boolean;
   /** How long to wait for a PostgreSQL server that is starting or recovering; default 60 s. */
@@ -146,6 +148,9 @@ async function openPGlite(options: OpenDatabaseOptions): Promise<Database> {
     const { PGlite, types: pgliteTypes } = await import('@electric-sql/pglite');
     const client = await PGlite.create(inMemory ? options.dataDir : join(options.dataDir, 'pglite'), {
       parsers: { [pgliteTypes.INT8]: (value: string) => BigInt(value) },
+      // PostgreSQL's default of 128 MB of shared buffers would sit in the WebAssembly heap for the
+      // life of the process; the files are cached by the operating system as well.
+      startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${options.pgliteSharedBuffersMb ?? 16}MB`],
     });
     const dialect = new PGliteDialect(client);
     const db = new Kysely({ dialect });
