@@ -11,8 +11,9 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { setWebhookResolver } from '../../src/modules/webhooks/index.js';
-import { writeOutbox, type OutboxMessage } from '../../src/platform/outbox/index.js';
+import { lookup } from 'node:dns/promises';
+import { setWebhookResolver, webhookConsumer } from '../../src/modules/webhooks/index.js';
+import { writeOutbox, type OutboxEvent, type OutboxMessage } from '../../src/platform/outbox/index.js';
 import { startTestBank, type Customer, type TestBank } from '../support/bank.js';
 import { API, expectProblem, fundedAccount, uniqueName } from './helpers.js';
 
@@ -45,6 +46,10 @@ describe('webhooks', () => {
   const received: Received[] = [];
   /** Status the receiver answers per path (200 when not set). */
   const statusOf = new Map<string, number>();
+  /** Paths the receiver never answers (time limit). */
+  const hanging = new Set<string>();
+  /** Names the bank's resolver answers itself; other names go to the system resolver. */
+  const names: Record<string, string> = {};
   let alice: Customer;
   let bob: Customer;
   let admin: Customer;
@@ -70,6 +75,8 @@ describe('webhooks', () => {
       request.on('end', () => {
         const path = request.url ?? '/';
         received.push({ path, headers: request.headers, body: Buffer.concat(chunks).toString('utf8') });
+        if (hanging.has(path)) return;
+        if (path === '/deliver/redirect') response.setHeader('location', `${base}/deliver/redirected`);
         response.statusCode = statusOf.get(path) ?? 200;
         response.end(response.statusCode === 200 ? 'ok' : `failure ${'x'.repeat(2000)}`);
       });
@@ -79,14 +86,20 @@ describe('webhooks', () => {
     base = `http://127.0.0.1:${port}`;
     bank = await startTestBank({
       env: {
-        WEBHOOK_ALLOWED_HOSTS: `127.0.0.1:${port}`,
+        WEBHOOK_ALLOWED_HOSTS: `127.0.0.1:${port},pinned.example:${port}`,
         JOBS_POLL_INTERVAL_MS: '50',
         WEBHOOK_RETRY_BASE_SECONDS: '0',
         WEBHOOK_ATTEMPTS_MAX: '3',
         WEBHOOK_FAILURES_BEFORE_DISABLE: '5',
         WEBHOOK_ENDPOINTS_PER_USER_MAX: '4',
-        WEBHOOK_TIMEOUT_MS: '2000',
+        WEBHOOK_TIMEOUT_MS: '1000',
       },
+    });
+    setWebhookResolver(bank.app.context.config, async (hostname) => {
+      const address = names[hostname];
+      if (address !== undefined) return [{ address, family: address.includes(':') ? 6 : 4 }];
+      const found = await lookup(hostname, { all: true });
+      return found.map((entry) => ({ address: entry.address, family: entry.family === 6 ? 6 : 4 }));
     });
     [alice, bob, admin, auditor] = await Promise.all([
       bank.user(uniqueName('alice')),
@@ -376,11 +389,7 @@ describe('webhooks', () => {
     });
 
     it('checks the destination again at delivery: a host that now resolves to a private address gets nothing', async () => {
-      const names: Record<string, string> = { 'rebind.example.com': '93.184.215.14' };
-      setWebhookResolver(bank.app.context.config, async (hostname) => {
-        const address = names[hostname];
-        return address === undefined ? [] : [{ address, family: 4 }];
-      });
+      names['rebind.example.com'] = '93.184.215.14';
       const endpoint = await create(alice, { url: 'https://rebind.example.com/hook', event_types: ['account.closed'] });
       expect(endpoint.status, endpoint.text).toBe(201);
       names['rebind.example.com'] = '127.0.0.1';
@@ -395,6 +404,52 @@ describe('webhooks', () => {
         expect(entry.error).toMatch(/^webhook_url_forbidden: .*loopback/);
       }
       await bank.request('DELETE', `${API}/webhooks/${endpoint.body.id}`, { token: alice.token });
+    });
+
+    it('connects to the address it checked, whatever a second DNS answer would say', async () => {
+      // pinned.example is known only to the bank's resolver; the request must reach 127.0.0.1 anyway.
+      names['pinned.example'] = '127.0.0.1';
+      const port = new URL(base).port;
+      const endpoint = await create(alice, { url: `http://pinned.example:${port}/deliver/pinned`, event_types: ['user.two_factor_enabled'] });
+      expect(endpoint.status, endpoint.text).toBe(201);
+      await publish({ topic: 'user.two_factor_enabled', userIds: [alice.userId], payload: { user_id: alice.userId } });
+      const [delivery] = await eventually(() => (deliveriesTo('/deliver/pinned').length > 0 ? deliveriesTo('/deliver/pinned') : undefined));
+      expect(delivery?.headers.host).toBe(`pinned.example:${port}`);
+      await bank.request('DELETE', `${API}/webhooks/${endpoint.body.id}`, { token: alice.token });
+    });
+
+    it('does not follow redirects, and gives up on a receiver that does not answer in time', async () => {
+      statusOf.set('/deliver/redirect', 302);
+      hanging.add('/deliver/hang');
+      const redirect = await create(bob, { url: `${base}/deliver/redirect`, event_types: ['user.password_changed'] });
+      const hang = await create(bob, { url: `${base}/deliver/hang`, event_types: ['user.password_changed'] });
+      await publish({ topic: 'user.password_changed', userIds: [bob.userId], payload: { user_id: bob.userId } });
+      const [redirected] = await eventually(async () => {
+        const items = await log(bob, redirect.body.id);
+        return items.length > 0 ? items.reverse() : undefined;
+      });
+      expect(redirected).toMatchObject({ attempt: 1, outcome: 'failed', status_code: 302, error: 'HTTP 302' });
+      expect(deliveriesTo('/deliver/redirected')).toEqual([]);
+      const [timedOut] = await eventually(async () => {
+        const items = await log(bob, hang.body.id);
+        return items.length > 0 ? items.reverse() : undefined;
+      });
+      expect(timedOut).toMatchObject({ attempt: 1, outcome: 'failed', status_code: null, error: 'timed out after 1000 ms' });
+      for (const endpoint of [redirect, hang]) await bank.request('DELETE', `${API}/webhooks/${endpoint.body.id}`, { token: bob.token });
+    });
+
+    it('enqueues one delivery per endpoint and event, however often the consumer sees the event', async () => {
+      const endpoint = await create(alice, { url: `${base}/deliver/once`, event_types: ['user.two_factor_disabled'] });
+      const event: OutboxEvent = { id: `replayed-${endpoint.body.id}`, topic: 'user.two_factor_disabled', userIds: [alice.userId], payload: { user_id: alice.userId }, createdAt: new Date() };
+      const consumer = webhookConsumer(bank.app.context);
+      await Promise.all([consumer.handle(event), consumer.handle(event)]);
+      await consumer.handle(event);
+      await eventually(() => (deliveriesTo('/deliver/once').length > 0 ? true : undefined));
+      const jobs = await sql<{ count: string | number }>`
+        select count(*) as count from jobs where singleton_key like ${`webhook:${endpoint.body.id}:%`}`.execute(bank.app.context.db);
+      expect(Number(jobs.rows[0]?.count)).toBe(1);
+      expect(deliveriesTo('/deliver/once')).toHaveLength(1);
+      expect(JSON.parse(deliveriesTo('/deliver/once')[0]?.body ?? '{}')).toMatchObject({ id: event.id, type: 'user.two_factor_disabled' });
     });
 
     it('delivers a transfer made through the API', async () => {

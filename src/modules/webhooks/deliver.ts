@@ -127,6 +127,8 @@ export async function runDelivery(context: AppContext, job: DeliveryJob): Promis
   const nextAttemptAt = retries ? new Date(now.getTime() + retryDelaySeconds(config.WEBHOOK_RETRY_BASE_SECONDS, job.attempt) * 1000) : null;
   const error = result.error ?? (succeeded ? null : `HTTP ${result.statusCode}`);
   const logged = await context.transact(async (tx) => {
+    // Deleted meanwhile: its log went with it, and nothing is recorded or retried.
+    if ((await findEndpoint(tx, job.endpointId, { forUpdate: true })) === undefined) return undefined;
     const row = await insertDelivery(tx, {
       id: newId(),
       endpointId: job.endpointId,

@@ -13,6 +13,7 @@ export { WEBHOOK_EVENT_TYPES, TEST_EVENT_TYPE, payloadFor } from './events.js';
 export { verifyWebhookSignature, signatureHeader, HEADER_ID, HEADER_SIGNATURE, HEADER_TIMESTAMP } from './signing.js';
 export { checkDestination, isPublicAddress, type Resolver } from './ssrf.js';
 export { setWebhookResolver } from './runtime.js';
+export { webhookConsumer } from './deliver.js';
 
 /** Delivery log rows are kept this long. */
 export const DELIVERY_LOG_RETENTION_DAYS = 30;
