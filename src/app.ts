@@ -67,6 +67,8 @@ function rateLimits(config: Config): RouteRateLimit[] {
     { name: 'auth', by: 'ip', perMinute: config.AUTH_RATE_LIMIT_PER_IP_PER_MINUTE, matches: (_method, url) => url.startsWith(`${API_PREFIX}/auth/`) },
     { name: 'money', by: 'user', perMinute: config.MONEY_RATE_LIMIT_PER_USER_PER_MINUTE, matches: (method, url) => method === 'POST' && MONEY_ROUTES.has(url) },
     { name: 'credentials', by: 'user', perMinute: config.CREDENTIAL_RATE_LIMIT_PER_USER_PER_MINUTE, matches: checksCredentials },
+    // Test events make the bank send requests on demand: bounded so that it cannot be used to flood a URL.
+    { name: 'webhook-tests', by: 'user', perMinute: config.WEBHOOK_TEST_RATE_LIMIT_PER_USER_PER_MINUTE, matches: (method, url) => method === 'POST' && url === `${API_PREFIX}/webhooks/:id/test` },
   ];
 }
 

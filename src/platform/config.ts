@@ -134,6 +134,7 @@ const environmentSchema = z.object({
   WEBHOOK_RETRY_BASE_SECONDS: z.coerce.number().int().min(0).max(3_600).default(30),
   WEBHOOK_FAILURES_BEFORE_DISABLE: z.coerce.number().int().min(1).max(1_000).default(20),
   WEBHOOK_ENDPOINTS_PER_USER_MAX: z.coerce.number().int().min(1).max(100).default(10),
+  WEBHOOK_TEST_RATE_LIMIT_PER_USER_PER_MINUTE: z.coerce.number().int().min(0).max(10_000_000).default(10),
 });
 
 export type Environment = z.infer<typeof environmentSchema>;

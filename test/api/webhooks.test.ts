@@ -93,6 +93,7 @@ describe('webhooks', () => {
         WEBHOOK_FAILURES_BEFORE_DISABLE: '5',
         WEBHOOK_ENDPOINTS_PER_USER_MAX: '4',
         WEBHOOK_TIMEOUT_MS: '1000',
+        WEBHOOK_TEST_RATE_LIMIT_PER_USER_PER_MINUTE: '2',
       },
     });
     setWebhookResolver(bank.app.context.config, async (hostname) => {
@@ -368,15 +369,16 @@ describe('webhooks', () => {
       expect(audited.rows.map((row) => row.action)).toEqual(['webhook.created', 'webhook.disabled', 'webhook.enabled']);
     });
 
-    it('signs with the old and the new secret after a rotation, and sends test events', async () => {
+    it('signs with the old and the new secret after a rotation until the old one expires, and sends test events', async () => {
       const path = '/deliver/rotating';
-      const endpoint = await create(alice, { url: `${base}${path}`, event_types: ['user.password_changed'] });
-      const rotated = await bank.request('POST', `${API}/webhooks/${endpoint.body.id}/rotate-secret`, { token: alice.token });
+      const dave = await bank.user(uniqueName('dave'));
+      const endpoint = await create(dave, { url: `${base}${path}`, event_types: ['user.password_changed'] });
+      const rotated = await bank.request('POST', `${API}/webhooks/${endpoint.body.id}/rotate-secret`, { token: dave.token });
       expect(rotated.status, rotated.text).toBe(200);
       expect(rotated.body.secret).toMatch(/^whsec_/);
       expect(rotated.body.secret).not.toBe(endpoint.body.secret);
-      expect((await bank.request('GET', `${API}/webhooks/${endpoint.body.id}`, { token: alice.token })).text).not.toContain(rotated.body.secret);
-      const sent = await bank.request('POST', `${API}/webhooks/${endpoint.body.id}/test`, { token: alice.token });
+      expect((await bank.request('GET', `${API}/webhooks/${endpoint.body.id}`, { token: dave.token })).text).not.toContain(rotated.body.secret);
+      const sent = await bank.request('POST', `${API}/webhooks/${endpoint.body.id}/test`, { token: dave.token });
       expect(sent.status, sent.text).toBe(202);
       const [delivery] = await eventually(() => (deliveriesTo(path).length > 0 ? deliveriesTo(path) : undefined));
       if (delivery === undefined) throw new Error('unreachable');
@@ -386,6 +388,16 @@ describe('webhooks', () => {
       );
       expect(JSON.parse(delivery.body)).toMatchObject({ id: sent.body.event_id, type: 'webhook.test', data: { endpoint_id: endpoint.body.id } });
       expect(delivery.headers['kosh-webhook-id']).toBe(sent.body.event_id);
+
+      // Once the old secret has expired (24 hours after the rotation), only the new one signs.
+      await sql`update webhook_endpoints set previous_secret_expires_at = now() - interval '1 second' where id = ${endpoint.body.id}`.execute(bank.app.context.db);
+      const again = await bank.request('POST', `${API}/webhooks/${endpoint.body.id}/test`, { token: dave.token });
+      expect(again.status, again.text).toBe(202);
+      const later = await eventually(() => deliveriesTo(path).find((item) => item.headers['kosh-webhook-id'] === again.body.event_id));
+      const laterTimestamp = String(later.headers['kosh-webhook-timestamp']);
+      expect(later.headers['kosh-webhook-signature']).toBe(expectedSignature(rotated.body.secret, laterTimestamp, later.body));
+      // Test events are rate limited per user (WEBHOOK_TEST_RATE_LIMIT_PER_USER_PER_MINUTE = 2 here).
+      expectProblem(await bank.request('POST', `${API}/webhooks/${endpoint.body.id}/test`, { token: dave.token }), 429, 'rate_limited');
     });
 
     it('checks the destination again at delivery: a host that now resolves to a private address gets nothing', async () => {

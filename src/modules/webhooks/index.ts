@@ -27,7 +27,7 @@ export async function subscribeWebhooks(context: AppContext): Promise<void> {
   context.outbox.subscribe(webhookConsumer(context));
   // Retries of an HTTP failure are new jobs (see deliver.ts); the queue's own retries cover only
   // errors of the database or the process.
-  await context.jobs.work<DeliveryJob>(DELIVERY_QUEUE, { concurrency: 4, retryLimit: 5, retryDelaySeconds: 5, retryBackoff: true }, (job) => runDelivery(context, job));
+  await context.jobs.work<DeliveryJob>(DELIVERY_QUEUE, { concurrency: 8, retryLimit: 5, retryDelaySeconds: 5, retryBackoff: true }, (job) => runDelivery(context, job));
   await context.jobs.schedule('webhooks.purge-deliveries', '40 3 * * *', async () => {
     const before = new Date(context.now().getTime() - DELIVERY_LOG_RETENTION_DAYS * 86_400_000);
     while ((await purgeDeliveries(context.db, { before, limit: PURGE_BATCH_MAX })) === PURGE_BATCH_MAX) {

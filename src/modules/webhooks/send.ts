@@ -49,12 +49,16 @@ export function postPinned(options: { destination: Destination; headers: Record<
       agent: false,
     });
     const timer = setTimeout(() => finish({ statusCode: null, responseExcerpt: null, error: `timed out after ${options.timeoutMs} ms` }), options.timeoutMs);
-    request.on('error', (error: NodeJS.ErrnoException) => finish({ statusCode: null, responseExcerpt: null, error: error.code ?? error.message }));
+    request.on('error', (error: NodeJS.ErrnoException) =>
+      // PostgreSQL text holds no NUL characters.
+      finish({ statusCode: null, responseExcerpt: null, error: (error.code ?? error.message).replace(/\u0000/g, '') }),
+    );
     request.on('response', (response) => {
       const chunks: Buffer[] = [];
       let size = 0;
       const done = () => {
-        const text = Buffer.concat(chunks).subarray(0, RESPONSE_EXCERPT_BYTES_MAX).toString('utf8').replace(/\uFFFD+$/, '');
+        // PostgreSQL text holds no NUL characters; a cut multi-byte character is dropped.
+        const text = Buffer.concat(chunks).subarray(0, RESPONSE_EXCERPT_BYTES_MAX).toString('utf8').replace(/\uFFFD+$/, '').replace(/\u0000/g, '');
         finish({ statusCode: response.statusCode ?? null, responseExcerpt: text === '' ? null : text, error: null });
       };
       response.on('data', (chunk: Buffer) => {
