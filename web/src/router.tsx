@@ -8,7 +8,13 @@ import { createBrowserRouter, Link, Navigate, useLocation } from 'react-router';
 import { isStaff, useAuth, type Role } from './auth/AuthProvider';
 import { Loading } from './components/ui';
 import { Shell } from './layout/Shell';
-import { AdminHomePage, AdminPlaceholderPage } from './pages/admin/AdminHome';
+import { AdminHomePage } from './pages/admin/AdminHome';
+import { AdminAuditPage } from './pages/admin/AuditLog';
+import { AdminJobsPage } from './pages/admin/Jobs';
+import { AdminLedgerPage } from './pages/admin/Ledger';
+import { AdminTransactionsPage } from './pages/admin/Transactions';
+import { AdminUserDetailPage } from './pages/admin/UserDetail';
+import { AdminUsersPage } from './pages/admin/Users';
 import { AccountDetailPage } from './pages/customer/AccountDetail';
 import { AccountsPage } from './pages/customer/Accounts';
 import { CashPage } from './pages/customer/Cash';
@@ -76,10 +82,12 @@ export const router = createBrowserRouter([
         path: '/admin',
         children: [
           { index: true, element: staff(<AdminHomePage />) },
-          { path: 'users', element: staff(<AdminPlaceholderPage title="Users" />) },
-          { path: 'transactions', element: staff(<AdminPlaceholderPage title="Transactions monitor" />) },
-          { path: 'ledger', element: staff(<AdminPlaceholderPage title="Ledger" />) },
-          { path: 'audit', element: staff(<AdminPlaceholderPage title="Audit log" />) },
+          { path: 'users', element: staff(<AdminUsersPage />) },
+          { path: 'users/:id', element: staff(<AdminUserDetailPage />) },
+          { path: 'transactions', element: staff(<AdminTransactionsPage />) },
+          { path: 'ledger', element: staff(<AdminLedgerPage />) },
+          { path: 'audit', element: staff(<AdminAuditPage />) },
+          { path: 'jobs', element: staff(<AdminJobsPage />) },
         ],
       },
       { path: '*', element: <NotFound /> },

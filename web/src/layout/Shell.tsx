@@ -22,6 +22,7 @@ import {
   IconListCheck,
   IconScale,
   IconActivity,
+  IconClockPlay,
 } from '@tabler/icons-react';
 import type { ComponentType } from 'react';
 import { Link, Outlet, useLocation, useNavigate } from 'react-router';
@@ -52,6 +53,7 @@ export const ADMIN_NAV: readonly NavItem[] = [
   { to: '/admin/transactions', label: 'Transactions', icon: IconActivity },
   { to: '/admin/ledger', label: 'Ledger', icon: IconScale },
   { to: '/admin/audit', label: 'Audit log', icon: IconListCheck },
+  { to: '/admin/jobs', label: 'Jobs', icon: IconClockPlay },
 ];
 
 export function navFor(role: Role | undefined): readonly NavItem[] {

@@ -23,8 +23,3 @@ export function AdminHomePage() {
     </>
   );
 }
-
-/** A console section that is not built yet. */
-export function AdminPlaceholderPage({ title }: { title: string }) {
-  return <PageTitle title={title} description="This part of the console is coming soon." />;
-}
