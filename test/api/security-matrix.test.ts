@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '../../src/core/roles.js';
 import { TEST_PASSWORD, startTestBank, type Customer, type Reply, type TestBank } from '../support/bank.js';
 import { API, expectNoStackTrace, fundedAccount, uniqueName } from './helpers.js';
+import { notificationsOf } from './notify-helpers.js';
 
 const PERSONAS = ['anonymous', 'owner', 'other', 'auditor', 'admin', 'super_admin'] as const;
 type Persona = (typeof PERSONAS)[number];
@@ -40,6 +41,8 @@ interface World {
   readonly refreshToken: string;
   /** A webhook endpoint of the owner (to the allowlisted discard port). */
   readonly webhookId: string;
+  /** The owner's newest notification. */
+  readonly notificationId: string;
 }
 
 interface Call {
@@ -230,6 +233,15 @@ const CASES: Case[] = [
   { route: 'GET /api/v1/audit-logs', call: () => get(`${API}/audit-logs`), expected: staffRead },
   { route: 'GET /api/v1/admin/audit-logs/verify', call: () => get(`${API}/admin/audit-logs/verify`), expected: staffRead },
 
+  // Background jobs: staff read the queues and failures; only admins retry a failed job (an
+  // unknown job id gets admins past authorization to the lookup).
+  { route: 'GET /api/v1/admin/jobs', call: () => get(`${API}/admin/jobs`), expected: staffRead },
+  {
+    route: 'POST /api/v1/admin/jobs/{id}/retry',
+    call: () => ({ method: 'POST', url: `${API}/admin/jobs/019a0000-0000-7000-8000-000000000001/retry` }),
+    expected: adminChange(404),
+  },
+
   // User administration (the owner is the subject).
   { route: 'GET /api/v1/admin/users', call: () => get(`${API}/admin/users`), expected: staffRead },
   { route: 'GET /api/v1/admin/users/{id}', call: (world) => get(`${API}/admin/users/${world.owner.userId}`), expected: staffRead },
@@ -301,6 +313,28 @@ const CASES: Case[] = [
     expected: status(401, 202, 404, 403, 403, 403),
     fresh: true,
   },
+
+  // Notifications: every signed-in user (staff too) has their own notification centre and
+  // preferences; anyone else's notification is 404.
+  { route: 'GET /api/v1/notifications', call: () => get(`${API}/notifications`), expected: signedIn(200) },
+  {
+    route: 'POST /api/v1/notifications/{id}/read',
+    call: (world) => ({ method: 'POST', url: `${API}/notifications/${world.notificationId}/read` }),
+    expected: status(401, 200, 404, 404, 404, 404),
+  },
+  {
+    route: 'POST /api/v1/notifications/{id}/dismiss',
+    call: (world) => ({ method: 'POST', url: `${API}/notifications/${world.notificationId}/dismiss` }),
+    expected: status(401, 204, 404, 404, 404, 404),
+    fresh: true,
+  },
+  { route: 'POST /api/v1/notifications/read-all', call: () => ({ method: 'POST', url: `${API}/notifications/read-all` }), expected: signedIn(200) },
+  { route: 'GET /api/v1/notifications/preferences', call: () => get(`${API}/notifications/preferences`), expected: signedIn(200) },
+  {
+    route: 'PUT /api/v1/notifications/preferences',
+    call: () => ({ method: 'PUT', url: `${API}/notifications/preferences`, body: { alerts: [{ type: 'money_received', channels: { email: false } }] } }),
+    expected: signedIn(200),
+  },
 ];
 
 let registrations = 0;
@@ -358,6 +392,7 @@ describe('security matrix', () => {
       owner, other, staff, account, emptyAccount, payee, secondPayee,
       transferId: sent.body.id, beneficiaryId: saved.body.id, sessionId: current.id, refreshToken: second.body.refresh_token,
       webhookId: webhook.body.id,
+      notificationId: (await notificationsOf(bank, owner))[0].id,
     };
   }
 
