@@ -316,9 +316,11 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
       for (const schedule of schedules.values()) arm(schedule, now());
       removeWriteListener = onOutboxWrite(nudgeRelay);
       relay();
+      // Stalled jobs are looked for at least twice per timeout, so that one waits at most 1.5 timeouts.
+      const maintenanceMs = Math.min(MAINTENANCE_INTERVAL_MS, (options.activeTimeoutSeconds * 1000) / 2);
       maintenanceTimer = setInterval(() => {
         maintain(false).catch((error: unknown) => log.warn({ err: error }, 'job maintenance failed'));
-      }, MAINTENANCE_INTERVAL_MS);
+      }, maintenanceMs);
       maintenanceTimer.unref();
     },
     async stop() {
