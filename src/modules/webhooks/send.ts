@@ -1,14 +1,14 @@
 /**
  * One HTTP POST of a webhook delivery to a destination that passed the SSRF guard. The connection
- * goes to the checked address (the request's DNS lookup is answered with it), so a second DNS answer
- * cannot steer the request elsewhere; https still verifies the certificate against the URL's host.
+ * goes to the checked addresses only (the request's DNS lookup is answered with them), so a second
+ * DNS answer cannot steer the request elsewhere; https still verifies the certificate against the URL's host.
  * Redirects are not followed (a 3xx is a failed attempt). Only the first bytes of the response are
  * read, and the whole attempt is bounded by a time limit.
  */
 import http from 'node:http';
 import https from 'node:https';
 import type { LookupFunction } from 'node:net';
-import type { Destination } from './ssrf.js';
+import type { Destination, ResolvedAddress } from './ssrf.js';
 
 export const RESPONSE_EXCERPT_BYTES_MAX = 512;
 
@@ -18,19 +18,23 @@ export interface SendResult {
   readonly error: string | null;
 }
 
-/** A lookup that answers every query with the pinned address. */
-function pinnedLookup(address: string, family: 4 | 6): LookupFunction {
+/**
+ * A lookup that answers with the checked addresses only: all of them when the connection may try
+ * several (Node's happy eyeballs), the first otherwise.
+ */
+function pinnedLookup(addresses: readonly ResolvedAddress[]): LookupFunction {
   return ((_hostname: string, options: { all?: boolean }, callback: (...args: unknown[]) => void) => {
-    if (options.all === true) callback(null, [{ address, family }]);
-    else callback(null, address, family);
+    const [first] = addresses;
+    if (options.all === true) callback(null, addresses.map(({ address, family }) => ({ address, family })));
+    else if (first !== undefined) callback(null, first.address, first.family);
+    else callback(Object.assign(new Error('no checked address'), { code: 'ENOTFOUND' }));
   }) as unknown as LookupFunction;
 }
 
 /** POSTs the body with the headers; resolves (never rejects) with what happened. */
 export function postPinned(options: { destination: Destination; headers: Record<string, string>; body: string; timeoutMs: number }): Promise<SendResult> {
   const { url, addresses } = options.destination;
-  const first = addresses[0];
-  if (first === undefined) return Promise.resolve({ statusCode: null, responseExcerpt: null, error: 'no address to connect to' });
+  if (addresses.length === 0) return Promise.resolve({ statusCode: null, responseExcerpt: null, error: 'no address to connect to' });
   const transport = url.protocol === 'https:' ? https : http;
   return new Promise((resolve) => {
     let settled = false;
@@ -44,7 +48,7 @@ export function postPinned(options: { destination: Destination; headers: Record<
     const request = transport.request(url, {
       method: 'POST',
       headers: { ...options.headers, 'content-length': String(Buffer.byteLength(options.body)) },
-      lookup: pinnedLookup(first.address, first.family),
+      lookup: pinnedLookup(addresses),
       // A fresh connection for every attempt: a pooled socket could lead to an address not checked now.
       agent: false,
     });
