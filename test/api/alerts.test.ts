@@ -215,6 +215,12 @@ describe('alerts', () => {
       const [locked] = (await notificationsOf(bank, customer)).filter((item) => item.type === 'sign_in_locked');
       expect(locked.data).toMatchObject({ failed_attempts: 3 });
       expect((await mailTo(bank, outbox, customer)).filter((message) => message.subject.includes('Sign-in locked'))).toHaveLength(1);
+      // Attempts while locked, even with the right password, add nothing: the customer was told.
+      const failed = await count(customer, 'sign_in_failed');
+      expect((await login(customer.username, 'wrong password 4', FIREFOX)).status).toBe(401);
+      expect((await login(customer.username, TEST_PASSWORD, FIREFOX)).status).toBe(401);
+      expect(await count(customer, 'sign_in_failed')).toBe(failed);
+      expect(await count(customer, 'sign_in_locked')).toBe(1);
     });
 
     it('sends nothing about a failed sign-in with a name that belongs to nobody', async () => {
@@ -270,6 +276,10 @@ describe('alerts', () => {
       expect(confirmed.status, confirmed.text).toBe(200);
       let titles = (await notificationsOf(bank, customer)).filter((item) => item.type === 'two_factor_changed').map((item) => item.title);
       expect(titles).toEqual(['Two-factor authentication turned on']);
+      // A right password waiting for its second factor is not a failed sign-in.
+      const halfway = await bank.request('POST', `${API}/auth/login`, { body: { username: customer.username, password: TEST_PASSWORD } });
+      expect(halfway.status, halfway.text).not.toBe(200);
+      expect(await count(customer, 'sign_in_failed')).toBe(0);
       const disabled = await bank.request('POST', `${API}/users/me/2fa/disable`, { token: customer.token, body: { password: TEST_PASSWORD, code: confirmed.body.recovery_codes[0] } });
       expect(disabled.status, disabled.text).toBe(200);
       titles = (await notificationsOf(bank, customer)).filter((item) => item.type === 'two_factor_changed').map((item) => item.title);

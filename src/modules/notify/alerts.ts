@@ -11,7 +11,8 @@
  *   balance; a debit while already below fires nothing;
  * - large transaction: a movement (in or out) whose amount is strictly above the customer's
  *   threshold for its currency; no threshold, no alert;
- * - security and account events map one to one (a sign-in fires only from a new device).
+ * - security and account events map one to one (a sign-in fires only from a new device; a failed
+ *   sign-in only for a wrong password or second factor).
  * One event gives a user at most one notification of each type.
  */
 import { findCurrency, formatAmount } from '../../core/money.js';
@@ -176,6 +177,13 @@ function moneyAlerts(input: DecisionInput): Alert[] {
   return alerts;
 }
 
+/**
+ * Refused sign-ins that mean someone tried a wrong secret. A right password waiting for its second
+ * factor (otp_required) is no failure; attempts while locked or blocked were already told (the
+ * lockout alert) or are the bank's doing.
+ */
+const FAILED_SIGN_IN_OUTCOMES: ReadonlySet<string> = new Set(['bad_password', 'otp_invalid']);
+
 function identityAlert(topic: string, payload: Payload): Alert | undefined {
   const origin = { ip: text(payload.ip), device: text(payload.device) };
   switch (topic) {
@@ -184,7 +192,7 @@ function identityAlert(topic: string, payload: Payload): Alert | undefined {
     case 'user.signed_in':
       return payload.new_device === true ? { type: 'new_device_sign_in', data: { ...origin, session_id: text(payload.session_id) } } : undefined;
     case 'user.sign_in_failed':
-      return { type: 'sign_in_failed', data: { ...origin, outcome: text(payload.outcome) } };
+      return FAILED_SIGN_IN_OUTCOMES.has(String(payload.outcome)) ? { type: 'sign_in_failed', data: { ...origin, outcome: text(payload.outcome) } } : undefined;
     case 'user.locked':
       return {
         type: 'sign_in_locked',
