@@ -4,38 +4,11 @@
  * Every check waits for the outbox and the 'notify' queue to be idle, so "no alert" means the
  * event was handled and decided against.
  */
-import { createHmac } from 'node:crypto';
+import { Secret, TOTP } from 'otpauth';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_PASSWORD, startTestBank, type Customer, type TestBank } from '../support/bank.js';
 import { API, fundedAccount, transfer, uniqueName, withdraw } from './helpers.js';
 import { captureMessages, mailTo, notificationsOf, setPreferences, settle, typesOf, type Outbox } from './notify-helpers.js';
-
-const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-
-function base32Decode(text: string): Buffer {
-  let bits = 0;
-  let value = 0;
-  const bytes: number[] = [];
-  for (const char of text.replace(/=+$/, '')) {
-    value = (value << 5) | BASE32.indexOf(char);
-    bits += 5;
-    if (bits >= 8) {
-      bytes.push((value >>> (bits - 8)) & 0xff);
-      bits -= 8;
-    }
-  }
-  return Buffer.from(bytes);
-}
-
-/** RFC 6238 TOTP (SHA-1, 30-second steps, 6 digits). */
-function totp(key: Buffer, timeMs: number): string {
-  const counter = Buffer.alloc(8);
-  counter.writeBigUInt64BE(BigInt(Math.floor(timeMs / 30_000)));
-  const mac = createHmac('sha1', key).update(counter).digest();
-  const offset = (mac[mac.length - 1] ?? 0) & 0x0f;
-  const binary = (((mac[offset] ?? 0) & 0x7f) << 24) | ((mac[offset + 1] ?? 0) << 16) | ((mac[offset + 2] ?? 0) << 8) | (mac[offset + 3] ?? 0);
-  return String(binary % 1_000_000).padStart(6, '0');
-}
 
 describe('alerts', () => {
   let bank: TestBank;
@@ -271,8 +244,8 @@ describe('alerts', () => {
       const customer = await bank.user(uniqueName('a2fa'));
       const enrolment = await bank.request('POST', `${API}/users/me/2fa/enroll`, { token: customer.token, body: { password: TEST_PASSWORD } });
       expect(enrolment.status, enrolment.text).toBe(200);
-      const key = base32Decode(enrolment.body.secret);
-      const confirmed = await bank.request('POST', `${API}/users/me/2fa/confirm`, { token: customer.token, body: { code: totp(key, Date.now()) } });
+      const code = new TOTP({ secret: Secret.fromBase32(enrolment.body.secret) }).generate();
+      const confirmed = await bank.request('POST', `${API}/users/me/2fa/confirm`, { token: customer.token, body: { code } });
       expect(confirmed.status, confirmed.text).toBe(200);
       let titles = (await notificationsOf(bank, customer)).filter((item) => item.type === 'two_factor_changed').map((item) => item.title);
       expect(titles).toEqual(['Two-factor authentication turned on']);

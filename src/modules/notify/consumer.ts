@@ -16,7 +16,7 @@ import type { Config } from '../../platform/config.js';
 import type { Db } from '../../platform/db/database.js';
 import { newId } from '../../platform/ids.js';
 import type { MailMessage } from '../../platform/mail/index.js';
-import type { OutboxConsumer, OutboxEvent, OutboxTopic } from '../../platform/outbox/index.js';
+import { OUTBOX_TOPICS, type OutboxConsumer, type OutboxEvent, type OutboxTopic } from '../../platform/outbox/index.js';
 import type { SmsMessage } from '../../platform/sms/index.js';
 import { loadAccounts } from '../accounts/index.js';
 import { findUserById, type User } from '../identity/index.js';
@@ -30,21 +30,10 @@ import { renderMessage, type RenderedMessage } from './templates.js';
 /** The days of history behind the "20% of the 30-day average balance" rule. */
 export const AVERAGE_BALANCE_DAYS = 30;
 
-export const NOTIFY_TOPICS: readonly OutboxTopic[] = [
-  'transfer.posted',
-  'deposit.posted',
-  'withdrawal.posted',
-  'account.frozen',
-  'account.unfrozen',
-  'beneficiary.added',
-  'user.registered',
-  'user.signed_in',
-  'user.sign_in_failed',
-  'user.locked',
-  'user.password_changed',
-  'user.two_factor_enabled',
-  'user.two_factor_disabled',
-];
+/** Every topic but those no alert is about (account opened or closed, reversals). */
+export const NOTIFY_TOPICS: readonly OutboxTopic[] = OUTBOX_TOPICS.filter(
+  (topic) => !(['account.opened', 'account.closed', 'reversal.posted'] as readonly OutboxTopic[]).includes(topic),
+);
 
 export interface NotifyDependencies {
   readonly db: Db;
