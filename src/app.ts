@@ -165,6 +165,8 @@ export async function createContext(options: CreateAppOptions & { database: Data
     activeTimeoutSeconds: config.JOBS_ACTIVE_TIMEOUT_SECONDS,
     retentionDays: config.JOBS_RETENTION_DAYS,
     now,
+    // PGlite has one session: background work waits while requests queue for it.
+    busy: database.kind === 'pglite' ? () => database.poolStats().waiting > 0 : undefined,
     log,
   });
   const mailer = createMailer({ smtpUrl: config.SMTP_URL, from: config.MAIL_FROM, dataDir: config.dataDir, log: (line) => log.info(line) });

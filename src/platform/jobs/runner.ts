@@ -25,6 +25,12 @@ export interface JobRunnerOptions {
   readonly activeTimeoutSeconds: number;
   readonly retentionDays: number;
   readonly now?: () => Date;
+  /**
+   * Whether the database is under pressure (PGlite: requests wait for its single session). Then
+   * the relay and the queues look for work at most once per BUSY_DEFER_MS_MAX, so that background
+   * work yields to the requests and catches up when they are done.
+   */
+  readonly busy?: () => boolean;
   readonly log?: { info(message: string): void; warn(object: object, message: string): void };
 }
 
@@ -47,6 +53,9 @@ const STOP_WAIT_MS = 10_000;
 const MAINTENANCE_INTERVAL_MS = 60_000;
 /** How long the relay waits after a local outbox write before it looks (the write has to commit). */
 const RELAY_NUDGE_DELAY_MS = 15;
+/** Under pressure, background work looks again after this long, and runs at least this often. */
+const BUSY_RECHECK_MS = 10;
+const BUSY_DEFER_MS_MAX = 1000;
 
 function bounded(value: number | undefined, fallback: number, min: number, max: number): number {
   if (value === undefined || !Number.isFinite(value)) return fallback;
@@ -89,13 +98,15 @@ class QueueWorker {
   private again = false;
   private timer: NodeJS.Timeout | undefined;
   private active = false;
+  private deferred = false;
+  private lastFetchMs = 0;
   readonly inFlight = new Set<Promise<void>>();
 
   constructor(
     readonly queue: string,
     private readonly policy: QueuePolicy,
     private readonly handler: JobHandler<Record<string, unknown>>,
-    private readonly runner: { db: Db; pollIntervalMs: number; warn(object: object, message: string): void },
+    private readonly runner: { db: Db; pollIntervalMs: number; busy(): boolean; warn(object: object, message: string): void },
   ) {}
 
   start(): void {
@@ -121,11 +132,11 @@ class QueueWorker {
     this.polling = this.poll().finally(() => {
       this.polling = undefined;
       if (!this.active) return;
-      if (this.again) {
+      if (this.again && !this.deferred) {
         this.again = false;
         this.kick();
       } else {
-        this.timer = setTimeout(() => this.kick(), this.runner.pollIntervalMs);
+        this.timer = setTimeout(() => this.kick(), this.deferred ? BUSY_RECHECK_MS : this.runner.pollIntervalMs);
         this.timer.unref();
       }
     });
@@ -138,7 +149,13 @@ class QueueWorker {
 
   private async poll(): Promise<void> {
     const free = this.policy.concurrency - this.running;
+    this.deferred = false;
     if (free <= 0) return;
+    if (this.runner.busy() && Date.now() - this.lastFetchMs < BUSY_DEFER_MS_MAX) {
+      this.deferred = true;
+      return;
+    }
+    this.lastFetchMs = Date.now();
     let jobs: FetchedJob[];
     try {
       jobs = await fetchJobs(this.runner.db, this.queue, free);
@@ -185,12 +202,15 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
   const workers = new Map<string, QueueWorker>();
   const consumers: OutboxConsumer[] = [];
   const schedules = new Map<string, Schedule>();
-  const runnerDeps = { db, pollIntervalMs: options.pollIntervalMs, warn: (object: object, message: string) => log.warn(object, message) };
+  const busy = options.busy ?? (() => false);
+  const runnerDeps = { db, pollIntervalMs: options.pollIntervalMs, busy, warn: (object: object, message: string) => log.warn(object, message) };
   let started = false;
   let stopping = false;
   let relayTimer: NodeJS.Timeout | undefined;
   let relaying: Promise<void> | undefined;
   let relayAgain = false;
+  let lastRelayMs = 0;
+  let relayDueMs = 0;
   let maintenanceTimer: NodeJS.Timeout | undefined;
   let removeWriteListener: (() => void) | undefined;
 
@@ -222,9 +242,18 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
     }
     if (relayTimer !== undefined) clearTimeout(relayTimer);
     relayTimer = undefined;
-    relaying = relayPending()
+    if (busy() && Date.now() - lastRelayMs < BUSY_DEFER_MS_MAX) {
+      armRelay(BUSY_RECHECK_MS);
+      return;
+    }
+    lastRelayMs = Date.now();
+    relaying = relayOnce(db, consumers)
       .then(
-        () => undefined,
+        (relayed) => {
+          if (relayed > 0) for (const consumer of consumers) workers.get(consumerQueue(consumer))?.kick();
+          // A full batch means more rows wait: another pass follows at once (or when pressure allows).
+          if (relayed >= RELAY_BATCH_MAX) relayAgain = true;
+        },
         (error: unknown) => {
           if (!stopping) log.warn({ err: error }, 'outbox relay failed');
         },
@@ -232,13 +261,9 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
       .finally(() => {
         relaying = undefined;
         if (!started || stopping) return;
-        if (relayAgain) {
-          relayAgain = false;
-          relayTimer = setTimeout(relay, RELAY_NUDGE_DELAY_MS);
-        } else {
-          relayTimer = setTimeout(relay, options.pollIntervalMs);
-        }
-        relayTimer.unref();
+        const again = relayAgain;
+        relayAgain = false;
+        armRelay(again ? RELAY_NUDGE_DELAY_MS : options.pollIntervalMs);
       });
   }
 
@@ -248,8 +273,15 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
       relayAgain = true;
       return;
     }
+    // A pass due sooner stays (a stream of writes must not keep pushing the pass back).
+    if (relayTimer !== undefined && relayDueMs <= Date.now() + RELAY_NUDGE_DELAY_MS) return;
+    armRelay(RELAY_NUDGE_DELAY_MS);
+  }
+
+  function armRelay(delayMs: number): void {
     if (relayTimer !== undefined) clearTimeout(relayTimer);
-    relayTimer = setTimeout(relay, RELAY_NUDGE_DELAY_MS);
+    relayDueMs = Date.now() + delayMs;
+    relayTimer = setTimeout(relay, delayMs);
     relayTimer.unref();
   }
 
