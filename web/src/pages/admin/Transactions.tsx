@@ -57,7 +57,7 @@ function toQuery(filters: Filters, accountId: string | undefined): { query: Omit
   return { query };
 }
 
-/** The account id of an account number typed in the filter (undefined: no filter; null: no such account). */
+/** The account id of a full account number typed in the filter, or why it cannot be used. */
 function useAccountByNumber(number: string) {
   const digits = number.replace(/\s/g, '');
   const valid = /^\d{1,12}$/.test(digits);
@@ -99,13 +99,16 @@ export function AdminTransactionsPage() {
   const powers = useStaffPowers();
   const queryClient = useQueryClient();
   const [searchParams] = useSearchParams();
-  const [filters, setFilters] = useState<Filters>({ q: '', type: null, account: searchParams.get('account') ?? '', min: '', max: '', from: '', to: '' });
+  const [filters, setFilters] = useState<Filters>({ q: '', type: null, account: '', min: '', max: '', from: '', to: '' });
+  // Links from a user's page name one account by id (staff see account numbers masked).
+  const [linkedAccountId, setLinkedAccountId] = useState<string | null>(searchParams.get('account_id'));
   const [debounced] = useDebouncedValue(filters, 300);
   const [live, setLive] = useState(true);
   const [reversing, setReversing] = useState<{ row: Transaction; key: string } | undefined>(undefined);
   const pages = useCursorStack();
   const account = useAccountByNumber(debounced.account);
-  const { query, error: amountError } = useMemo(() => toQuery(debounced, account.accountId), [debounced, account.accountId]);
+  const accountId = account.accountId ?? linkedAccountId ?? undefined;
+  const { query, error: amountError } = useMemo(() => toQuery(debounced, accountId), [debounced, accountId]);
   const filterError = account.error ?? amountError;
   const cursor = pages.cursor;
 
@@ -119,8 +122,10 @@ export function AdminTransactionsPage() {
     staleTime: 0,
   });
   const items = page.data?.items;
-  const arrivals = useArrivals(JSON.stringify([query, cursor]), items);
-  const accounts = useAccountsById((items ?? []).flatMap((row) => [row.from_account_id, row.to_account_id]));
+  // Rows kept on screen from the previous filters while the new ones load are not arrivals.
+  const arrivals = useArrivals(JSON.stringify([query, cursor]), page.isPlaceholderData ? undefined : items);
+  const accounts = useAccountsById([...(items ?? []).flatMap((row) => [row.from_account_id, row.to_account_id]), linkedAccountId]);
+  const linkedLabel = linkedAccountId === null ? undefined : accounts.get(linkedAccountId)?.number;
 
   const update = (patch: Partial<Filters>) => {
     setFilters((current) => ({ ...current, ...patch }));
@@ -180,11 +185,25 @@ export function AdminTransactionsPage() {
           <TextInput type="date" label="From date" value={filters.from} onChange={(event) => update({ from: event.currentTarget.value })} />
           <TextInput type="date" label="To date" value={filters.to} onChange={(event) => update({ to: event.currentTarget.value })} />
           <Group align="flex-end">
-            <Button variant="subtle" onClick={() => update({ q: '', type: null, account: '', min: '', max: '', from: '', to: '' })}>
+            <Button
+              variant="subtle"
+              onClick={() => {
+                setLinkedAccountId(null);
+                update({ q: '', type: null, account: '', min: '', max: '', from: '', to: '' });
+              }}
+            >
               Clear filters
             </Button>
           </Group>
         </SimpleGrid>
+        {linkedAccountId !== null && account.accountId === undefined && (
+          <Group gap="xs" mt="xs">
+            <Text size="sm">Showing one account{linkedLabel === undefined ? '' : ` (${linkedLabel})`}.</Text>
+            <Button variant="subtle" size="xs" onClick={() => setLinkedAccountId(null)}>
+              Show all accounts
+            </Button>
+          </Group>
+        )}
         {filterError !== undefined && (
           <Text c="red" size="sm" mt="xs" role="alert">
             {filterError}

@@ -330,11 +330,11 @@ export function AdminUserDetailPage() {
                       <Table.Td ff="monospace">{account.number}</Table.Td>
                       <Table.Td>{account.nickname ?? account.type}</Table.Td>
                       <Table.Td>{account.status}</Table.Td>
-                      <Table.Td ta="right" data-testid={`balance-${account.number}`}>
+                      <Table.Td ta="right" data-testid={`balance-${account.id}`}>
                         <Money amount={account.balance} currency={account.currency} />
                       </Table.Td>
                       <Table.Td ta="right">
-                        <Anchor component={Link} to={`/admin/transactions?account=${account.number}`} size="sm">
+                        <Anchor component={Link} to={`/admin/transactions?account_id=${account.id}`} size="sm">
                           Transactions
                         </Anchor>
                       </Table.Td>
