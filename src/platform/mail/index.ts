@@ -44,6 +44,11 @@ function fileName(id: string): string {
   return `${safe === '' ? 'message' : safe}.eml`;
 }
 
+/** What nodemailer needs to build the message, whichever transport carries it. */
+function mailOptions(message: MailMessage, from: string) {
+  return { from, to: message.to, subject: message.subject, text: message.text, html: message.html, messageId: messageId(message, from) };
+}
+
 export function createMailer(options: MailerOptions): Mailer {
   const log = options.log ?? (() => undefined);
   if (options.smtpUrl !== undefined) {
@@ -52,14 +57,7 @@ export function createMailer(options: MailerOptions): Mailer {
     return {
       destination: `${url.protocol}//${url.host}`,
       async send(message) {
-        await transport.sendMail({
-          from: options.from,
-          to: message.to,
-          subject: message.subject,
-          text: message.text,
-          html: message.html,
-          messageId: messageId(message, options.from),
-        });
+        await transport.sendMail(mailOptions(message, options.from));
       },
       close: () => transport.close(),
     };
@@ -70,14 +68,7 @@ export function createMailer(options: MailerOptions): Mailer {
   return {
     destination: directory,
     async send(message) {
-      const info = (await transport.sendMail({
-        from: options.from,
-        to: message.to,
-        subject: message.subject,
-        text: message.text,
-        html: message.html,
-        messageId: messageId(message, options.from),
-      })) as { message: Buffer };
+      const info = (await transport.sendMail(mailOptions(message, options.from))) as { message: Buffer };
       await mkdir(directory, { recursive: true });
       const path = join(directory, fileName(message.id));
       await writeFile(path, info.message);
