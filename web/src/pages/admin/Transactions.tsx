@@ -6,8 +6,8 @@
  * reversal carries an idempotency key made when the dialog opens, so a retried click cannot
  * reverse twice.
  */
-import { Anchor, Badge, Button, Card, Group, Select, SimpleGrid, Switch, Table, Text, TextInput } from '@mantine/core';
-import { useDebouncedValue } from '@mantine/hooks';
+import { Anchor, Badge, Box, Button, Card, Group, Select, SimpleGrid, Stack, Switch, Table, Text, TextInput } from '@mantine/core';
+import { useDebouncedValue, useMediaQuery } from '@mantine/hooks';
 import { IconRefresh, IconSearch } from '@tabler/icons-react';
 import { keepPreviousData, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useMemo, useState } from 'react';
@@ -95,8 +95,31 @@ function useArrivals(key: string, items: readonly Transaction[] | undefined): Re
   return seen.key === key ? seen.at : new Map();
 }
 
+const NEW_ROW_BACKGROUND = 'var(--mantine-color-yellow-light)';
+
+function TypeBadges({ row, fresh }: { row: Transaction; fresh: boolean }) {
+  return (
+    <Group gap={4}>
+      <Badge variant="light" color={TYPE_COLORS[row.type]} style={{ flexShrink: 0 }}>
+        {TYPE_LABELS[row.type]}
+      </Badge>
+      {row.status === 'reversed' && (
+        <Badge variant="outline" color="red" style={{ flexShrink: 0 }}>
+          Reversed
+        </Badge>
+      )}
+      {fresh && (
+        <Badge size="xs" color="yellow" style={{ flexShrink: 0 }}>
+          New
+        </Badge>
+      )}
+    </Group>
+  );
+}
+
 export function AdminTransactionsPage() {
   const powers = useStaffPowers();
+  const phone = useMediaQuery('(max-width: 48em)');
   const queryClient = useQueryClient();
   const [searchParams] = useSearchParams();
   const [filters, setFilters] = useState<Filters>({ q: '', type: null, account: '', min: '', max: '', from: '', to: '' });
@@ -152,6 +175,22 @@ export function AdminTransactionsPage() {
   };
 
   const now = Date.now();
+  const isFresh = (id: string) => {
+    const arrived = arrivals.get(id) ?? 0;
+    return arrived > 0 && now - arrived < NEW_ROW_HIGHLIGHT_MS;
+  };
+  const reverseButton = (row: Transaction) =>
+    powers.canWrite && row.type !== 'reversal' && row.status === 'posted' ? (
+      <Button
+        size="xs"
+        variant="light"
+        color="red"
+        aria-label={`Reverse ${TYPE_LABELS[row.type].toLowerCase()} of ${row.amount} ${row.currency}`}
+        onClick={() => setReversing({ row, key: newIdempotencyKey() })}
+      >
+        Reverse
+      </Button>
+    ) : null;
   return (
     <>
       <PageTitle
@@ -222,70 +261,85 @@ export function AdminTransactionsPage() {
         <Empty title="No transactions">Nothing matches these filters.</Empty>
       ) : (
         <Card withBorder padding={0}>
-          <Table.ScrollContainer minWidth={760}>
-            <Table striped highlightOnHover aria-label="Transactions">
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th>Time</Table.Th>
-                  <Table.Th>Type</Table.Th>
-                  <Table.Th>From</Table.Th>
-                  <Table.Th>To</Table.Th>
-                  <Table.Th>Description</Table.Th>
-                  <Table.Th ta="right">Amount</Table.Th>
-                  {powers.canWrite && <Table.Th>Actions</Table.Th>}
-                </Table.Tr>
-              </Table.Thead>
-              <Table.Tbody>
-                {page.data.items.map((row) => {
-                  const arrived = arrivals.get(row.id) ?? 0;
-                  const fresh = arrived > 0 && now - arrived < NEW_ROW_HIGHLIGHT_MS;
-                  return (
-                    <Table.Tr key={row.id} data-testid="monitor-row" data-new={fresh ? 'true' : undefined} bg={fresh ? 'var(--mantine-color-yellow-light)' : undefined}>
-                      <Table.Td style={{ whiteSpace: 'nowrap' }}>
-                        {formatDateTime(row.created_at)}
-                        {fresh && (
-                          <Badge ml={6} size="xs" color="yellow">
-                            New
-                          </Badge>
-                        )}
-                      </Table.Td>
-                      <Table.Td>
-                        <Group gap={4} wrap="nowrap">
-                          <Badge variant="light" color={TYPE_COLORS[row.type]}>
-                            {TYPE_LABELS[row.type]}
-                          </Badge>
-                          {row.status === 'reversed' && (
-                            <Badge variant="outline" color="red">
-                              Reversed
-                            </Badge>
-                          )}
+          {phone === true ? (
+            <Stack gap={0} role="list" aria-label="Transactions">
+              {page.data.items.map((row) => {
+                const fresh = isFresh(row.id);
+                return (
+                  <Box
+                    key={row.id}
+                    role="listitem"
+                    data-testid="monitor-row"
+                    data-new={fresh ? 'true' : undefined}
+                    p="sm"
+                    bg={fresh ? NEW_ROW_BACKGROUND : undefined}
+                    style={{ borderBottom: '1px solid var(--mantine-color-default-border)' }}
+                  >
+                    <Group justify="space-between" wrap="nowrap" align="flex-start">
+                      <Stack gap={4} style={{ minWidth: 0 }}>
+                        <TypeBadges row={row} fresh={fresh} />
+                        <Text size="sm">{row.description ?? '—'}</Text>
+                        <Group gap={4}>
+                          {accountCell(row.from_account_id)}
+                          <Text span size="sm" c="dimmed">
+                            →
+                          </Text>
+                          {accountCell(row.to_account_id)}
                         </Group>
-                      </Table.Td>
-                      <Table.Td>{accountCell(row.from_account_id)}</Table.Td>
-                      <Table.Td>{accountCell(row.to_account_id)}</Table.Td>
-                      <Table.Td>
-                        <Text size="sm" lineClamp={2}>
-                          {row.description ?? '—'}
+                        <Text size="xs" c="dimmed">
+                          {formatDateTime(row.created_at)}
                         </Text>
-                      </Table.Td>
-                      <Table.Td ta="right">
+                      </Stack>
+                      <Stack gap={6} align="flex-end">
                         <Money amount={row.amount} currency={row.currency} />
-                      </Table.Td>
-                      {powers.canWrite && (
+                        {reverseButton(row)}
+                      </Stack>
+                    </Group>
+                  </Box>
+                );
+              })}
+            </Stack>
+          ) : (
+            <Table.ScrollContainer minWidth={760}>
+              <Table striped highlightOnHover aria-label="Transactions">
+                <Table.Thead>
+                  <Table.Tr>
+                    <Table.Th>Time</Table.Th>
+                    <Table.Th miw={120}>Type</Table.Th>
+                    <Table.Th>From</Table.Th>
+                    <Table.Th>To</Table.Th>
+                    <Table.Th>Description</Table.Th>
+                    <Table.Th ta="right">Amount</Table.Th>
+                    {powers.canWrite && <Table.Th>Actions</Table.Th>}
+                  </Table.Tr>
+                </Table.Thead>
+                <Table.Tbody>
+                  {page.data.items.map((row) => {
+                    const fresh = isFresh(row.id);
+                    return (
+                      <Table.Tr key={row.id} data-testid="monitor-row" data-new={fresh ? 'true' : undefined} bg={fresh ? NEW_ROW_BACKGROUND : undefined}>
+                        <Table.Td style={{ whiteSpace: 'nowrap' }}>{formatDateTime(row.created_at)}</Table.Td>
                         <Table.Td>
-                          {row.type !== 'reversal' && row.status === 'posted' && (
-                            <Button size="xs" variant="light" color="red" aria-label={`Reverse ${TYPE_LABELS[row.type].toLowerCase()} of ${row.amount} ${row.currency}`} onClick={() => setReversing({ row, key: newIdempotencyKey() })}>
-                              Reverse
-                            </Button>
-                          )}
+                          <TypeBadges row={row} fresh={fresh} />
                         </Table.Td>
-                      )}
-                    </Table.Tr>
-                  );
-                })}
-              </Table.Tbody>
-            </Table>
-          </Table.ScrollContainer>
+                        <Table.Td>{accountCell(row.from_account_id)}</Table.Td>
+                        <Table.Td>{accountCell(row.to_account_id)}</Table.Td>
+                        <Table.Td>
+                          <Text size="sm" lineClamp={2}>
+                            {row.description ?? '—'}
+                          </Text>
+                        </Table.Td>
+                        <Table.Td ta="right">
+                          <Money amount={row.amount} currency={row.currency} />
+                        </Table.Td>
+                        {powers.canWrite && <Table.Td>{reverseButton(row)}</Table.Td>}
+                      </Table.Tr>
+                    );
+                  })}
+                </Table.Tbody>
+              </Table>
+            </Table.ScrollContainer>
+          )}
           <Pager page={pages.page} nextCursor={page.data.next_cursor} onPrevious={pages.previous} onNext={() => pages.next(page.data.next_cursor)} />
         </Card>
       )}

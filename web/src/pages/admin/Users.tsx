@@ -3,8 +3,8 @@
  * status, newest first with cursor paging. Contact details arrive masked; the detail page opens a
  * user and holds the controls (for admins).
  */
-import { Anchor, Button, Card, Group, Select, SimpleGrid, Table, Text, TextInput } from '@mantine/core';
-import { useDebouncedValue } from '@mantine/hooks';
+import { Anchor, Box, Button, Card, Group, Select, SimpleGrid, Stack, Table, Text, TextInput } from '@mantine/core';
+import { useDebouncedValue, useMediaQuery } from '@mantine/hooks';
 import { IconSearch } from '@tabler/icons-react';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
@@ -29,6 +29,7 @@ const EMPTY: Filters = { q: '', role: null, status: null, kyc: null };
 
 export function AdminUsersPage() {
   const { user } = useAuth();
+  const phone = useMediaQuery('(max-width: 48em)');
   const [filters, setFilters] = useState<Filters>(EMPTY);
   const [debounced] = useDebouncedValue(filters, 300);
   const pages = useCursorStack();
@@ -117,6 +118,26 @@ export function AdminUsersPage() {
         <Empty title="No users">Nobody matches this search and these filters.</Empty>
       ) : (
         <Card withBorder padding={0}>
+          {phone === true ? (
+            <Stack gap={0} role="list" aria-label="Users">
+              {items.map((row) => (
+                <Box key={row.id} role="listitem" data-testid="user-row" p="sm" style={{ borderBottom: '1px solid var(--mantine-color-default-border)' }}>
+                  <Anchor component={Link} to={`/admin/users/${row.id}`} fw={600}>
+                    {row.username}
+                  </Anchor>
+                  <Text size="sm">{row.full_name}</Text>
+                  <Text size="xs" c="dimmed" ff="monospace">
+                    {row.email}
+                  </Text>
+                  <Group gap={4} mt={4}>
+                    <RoleBadge role={row.role} />
+                    <StatusBadge status={row.status} />
+                    <KycBadge status={row.kyc_status} />
+                  </Group>
+                </Box>
+              ))}
+            </Stack>
+          ) : (
           <Table.ScrollContainer minWidth={720}>
             <Table striped highlightOnHover aria-label="Users">
               <Table.Thead>
@@ -160,6 +181,7 @@ export function AdminUsersPage() {
               </Table.Tbody>
             </Table>
           </Table.ScrollContainer>
+          )}
           <Pager page={pages.page} nextCursor={list.data?.next_cursor} onPrevious={pages.previous} onNext={() => pages.next(list.data?.next_cursor)} />
         </Card>
       )}

@@ -2,7 +2,7 @@ import { Anchor, Button, List, Paper, PasswordInput, Stack, Text, TextInput, The
 import { useForm } from '@mantine/form';
 import { IconCheck, IconX } from '@tabler/icons-react';
 import { useState } from 'react';
-import { Link, useNavigate } from 'react-router';
+import { Link } from 'react-router';
 import { useAuth } from '../../auth/AuthProvider';
 import { ErrorBox } from '../../components/ui';
 import { notifySuccess } from '../../notify';
@@ -43,7 +43,6 @@ export function PasswordRules({ password, username, email }: { password: string;
 
 export function RegisterPage() {
   const { register } = useAuth();
-  const navigate = useNavigate();
   const [error, setError] = useState<unknown>(undefined);
   const [busy, setBusy] = useState(false);
   const form = useForm({
@@ -69,8 +68,8 @@ export function RegisterPage() {
         password: values.password,
         ...(values.phone.trim() === '' ? {} : { phone: values.phone.trim() }),
       });
+      // Signed in now: the public route sends the user to the dashboard, which leads to opening an account.
       notifySuccess('Welcome to Kosh', 'Your profile is ready. Open your first account to get started.');
-      await navigate('/accounts', { replace: true });
     } catch (caught) {
       setError(caught);
     } finally {

@@ -1,7 +1,7 @@
 import { Anchor, Button, Paper, PasswordInput, PinInput, Stack, Text, TextInput, Title } from '@mantine/core';
 import { useForm } from '@mantine/form';
 import { useState } from 'react';
-import { Link, useLocation, useNavigate } from 'react-router';
+import { Link } from 'react-router';
 import { ApiError } from '../../api/problem';
 import { useAuth } from '../../auth/AuthProvider';
 import { ErrorBox } from '../../components/ui';
@@ -10,8 +10,6 @@ import { PublicFrame } from './PublicFrame';
 /** Sign in, with a second step for the authenticator code when two-factor authentication is on. */
 export function SignInPage() {
   const { signIn } = useAuth();
-  const navigate = useNavigate();
-  const location = useLocation();
   const [error, setError] = useState<unknown>(undefined);
   const [needsCode, setNeedsCode] = useState(false);
   const [useRecovery, setUseRecovery] = useState(false);
@@ -29,8 +27,7 @@ export function SignInPage() {
     setError(undefined);
     try {
       await signIn({ username: values.username.trim(), password: values.password, ...(needsCode ? { otp: values.otp.trim() } : {}) });
-      const from = (location.state as { from?: string } | null)?.from;
-      await navigate(from ?? '/', { replace: true });
+      // Signed in now: the public route sends the user back where they were going (or home).
     } catch (caught) {
       if (caught instanceof ApiError && caught.code === 'otp_required') {
         setNeedsCode(true);
