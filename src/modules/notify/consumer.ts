@@ -3,12 +3,14 @@
  * concerns which alerts fire, writes the in-app notifications and sends the e-mails and SMS their
  * preferences ask for.
  *
- * Guarantees: handling an event again (the relay delivers at least once) creates no second
- * notification (unique event, user, type) and sends no second e-mail or SMS: each delivery has a
- * message id derived from (event, user, type, channel) and is recorded once sent; a crash between
- * sending and recording may repeat one message, with the same Message-ID, so that mail clients can
- * fold it. A failing channel does not stop the others; the handler then throws so that the job
- * retries, and the retry skips what already went out.
+ * Guarantees: handling an event again (the relay delivers at least once), even twice at the same
+ * time, creates no second notification (unique event, user, type) and sends no second e-mail or
+ * SMS: each message has an id derived from (event, user, type, channel) and is claimed under it
+ * before it is sent and marked sent after. A send that fails gives its claim up; a handler that
+ * dies while sending leaves a claim that a retry takes over after ten minutes, and that message may
+ * then go out twice, with the same Message-ID, so that mail clients can fold it. A failing channel
+ * does not stop the others; the handler then throws so that the job retries, and the retry skips
+ * what already went out.
  */
 import { createHash } from 'node:crypto';
 import { maskAccountNumber } from '../../core/masking.js';
@@ -24,8 +26,14 @@ import { averageBalance } from '../ledger/index.js';
 import { debitsToCheck, decideAlerts, type Alert, type AlertData } from './alerts.js';
 import { WELCOME_CHANNELS, type Channel } from './catalog.js';
 import { loadPreferences, thresholdsOf, type Preferences } from './preferences.js';
-import { deliveryRecorded, insertNotification, recordDelivery } from './store.js';
+import { claimDelivery, insertNotification, markDelivered, releaseDelivery } from './store.js';
 import { renderMessage, type RenderedMessage } from './templates.js';
+
+/**
+ * A claim older than this is taken to belong to a handler that died while sending, and may be
+ * taken over (longer than any SMTP or SMS gateway exchange).
+ */
+const CLAIM_STALE_MS = 10 * 60_000;
 
 /** The days of history behind the "20% of the 30-day average balance" rule. */
 export const AVERAGE_BALANCE_DAYS = 30;
@@ -86,14 +94,20 @@ interface Delivery {
 async function sendOnce(deps: NotifyDependencies, delivery: Delivery, channel: 'email' | 'sms'): Promise<void> {
   const key = { eventId: delivery.event.id, userId: delivery.user.id, type: delivery.alert.type, channel };
   const id = messageId(key);
-  if (await deliveryRecorded(deps.db, id)) return;
-  if (channel === 'email') {
-    const { subject, text, html } = delivery.message.email;
-    await deps.mailer.send({ to: delivery.user.email, subject, text, html, id });
-  } else if (delivery.user.phone !== null) {
-    await deps.sms.send({ to: delivery.user.phone, text: delivery.message.sms, id });
+  const now = new Date();
+  if (!(await claimDelivery(deps.db, { id, ...key, now, staleBefore: new Date(now.getTime() - CLAIM_STALE_MS) }))) return;
+  try {
+    if (channel === 'email') {
+      const { subject, text, html } = delivery.message.email;
+      await deps.mailer.send({ to: delivery.user.email, subject, text, html, id });
+    } else if (delivery.user.phone !== null) {
+      await deps.sms.send({ to: delivery.user.phone, text: delivery.message.sms, id });
+    }
+  } catch (error) {
+    await releaseDelivery(deps.db, id);
+    throw error;
   }
-  await recordDelivery(deps.db, { id, ...key });
+  await markDelivered(deps.db, { id, now: new Date() });
 }
 
 async function deliver(deps: NotifyDependencies, delivery: Delivery, channels: Readonly<Record<Channel, boolean>>): Promise<unknown[]> {

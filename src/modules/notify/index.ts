@@ -7,7 +7,7 @@ import { notificationConsumer } from './consumer.js';
 
 export { notifyMigrations } from './migrations.js';
 export { notifyRoutes } from './routes.js';
-export { notificationConsumer, type NotifyDependencies } from './consumer.js';
+export { messageId, notificationConsumer, type NotifyDependencies } from './consumer.js';
 export { ALERT_TYPES, CHANNELS, type AlertType, type Channel } from './catalog.js';
 export { renderMessage, type RenderedMessage } from './templates.js';
 
