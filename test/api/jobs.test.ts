@@ -44,6 +44,7 @@ describe('jobs and outbox', () => {
         if (job.retryCount < data.failures) throw new Error(`attempt ${job.retryCount + 1} of ${data.key} failed on purpose`);
       },
     );
+    await bank.app.context.jobs.work('test.idle', {}, async () => undefined);
     admin = await bank.user(uniqueName('jadmin'), 'admin');
     auditor = await bank.user(uniqueName('jaudit'), 'auditor');
     customer = await bank.user(uniqueName('jcust'));
@@ -124,6 +125,12 @@ describe('jobs and outbox', () => {
       const failure = reply.body.failures.find((item: { id: string }) => item.id === id);
       expect(failure).toMatchObject({ queue: 'test.flaky', retry_count: 2, error: `Error: attempt 3 of ${key} failed on purpose` });
     }
+    // A declared queue without jobs is listed with zero counts.
+    const listed = await bank.request('GET', `${API}/admin/jobs`, { token: admin.token });
+    expect(listed.body.queues.find((item: { name: string }) => item.name === 'test.idle')).toEqual({
+      name: 'test.idle',
+      counts: { created: 0, retry: 0, active: 0, completed: 0, failed: 0 },
+    });
     expectProblem(await bank.request('GET', `${API}/admin/jobs`, { token: customer.token }), 403, 'forbidden');
     expectProblem(await bank.request('POST', `${API}/admin/jobs/${id}/retry`, { token: auditor.token }), 403, 'read_only_role');
 

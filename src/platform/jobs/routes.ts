@@ -9,7 +9,7 @@ import { requireRole } from '../http/auth.js';
 import { bearer, idParams, pageQuery, problemResponses } from '../http/schemas.js';
 import type { Api } from '../http/server.js';
 import { isUuid } from '../ids.js';
-import { countByQueue, listFailed, retryFailed, type FailedJob } from './store.js';
+import { countByQueue, listFailed, retryFailed, type FailedJob, type QueueCounts } from './store.js';
 
 const countsSchema = z.object({ created: z.number().int(), retry: z.number().int(), active: z.number().int(), completed: z.number().int(), failed: z.number().int() });
 
@@ -45,6 +45,13 @@ function decodeFailedCursor(cursor: string | undefined): { failedAt: Date; id: s
   return { failedAt, id: match[2] };
 }
 
+/** The queues with jobs, and those this process declared that have none yet (all counts zero), by name. */
+function withDeclared(counted: readonly QueueCounts[], declared: readonly string[]): QueueCounts[] {
+  const names = new Set(counted.map((queue) => queue.queue));
+  const empty = declared.filter((name) => !names.has(name)).map((queue) => ({ queue, counts: { created: 0, retry: 0, active: 0, completed: 0, failed: 0 } }));
+  return [...counted, ...empty].sort((a, b) => a.queue.localeCompare(b.queue));
+}
+
 export function jobRoutes(api: Api, context: AppContext): void {
   const tags = ['jobs'];
 
@@ -68,7 +75,7 @@ export function jobRoutes(api: Api, context: AppContext): void {
       const last = page[page.length - 1];
       return {
         workers_running: context.jobs.started,
-        queues: queues.map((queue) => ({ name: queue.queue, counts: queue.counts })),
+        queues: withDeclared(queues, context.jobs.queues).map((queue) => ({ name: queue.queue, counts: queue.counts })),
         failures: page.map((job) => ({
           id: job.id,
           queue: job.queue,
