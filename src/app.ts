@@ -211,7 +211,7 @@ export async function createContext(options: CreateAppOptions & { database: Data
  * when JOBS_IN_PROCESS is on) and `kosh worker` (which only runs them).
  */
 export async function declareBackgroundWork(context: AppContext): Promise<void> {
-  subscribeNotifications(context);
+  await subscribeNotifications(context);
   await subscribeWebhooks(context);
   // Housekeeping, every hour at minute 17 in the bank's time zone.
   await context.jobs.schedule('purge-expired', '17 * * * *', async () => {

@@ -6,7 +6,7 @@
  */
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { messageId, notificationConsumer } from '../../src/modules/notify/index.js';
+import { messageId, notificationConsumer, purgeNotifications } from '../../src/modules/notify/index.js';
 import type { MailMessage } from '../../src/platform/mail/index.js';
 import { writeOutbox, type OutboxEvent } from '../../src/platform/outbox/index.js';
 import type { SmsMessage } from '../../src/platform/sms/index.js';
@@ -335,6 +335,25 @@ describe('notifications', () => {
       const missing = '00000000-0000-4000-8000-000000000001';
       await bank.app.context.transact((tx) => writeOutbox(tx, [{ topic: 'user.password_changed', userIds: [missing], payload: { user_id: missing } }]));
       await settle(bank);
+    });
+  });
+  // Last: the purge runs over the whole bank.
+  describe('retention', () => {
+    it('purges dismissed notifications after 30 days and read ones after 180, keeping unread ones', async () => {
+      const { customer, account, payee } = await sender();
+      for (const amount of ['1.00', '2.00', '3.00']) await send(customer, account.id, payee.number, amount);
+      const sent = (await notificationsOf(bank, customer)).filter((item) => item.type === 'transfer_sent');
+      const [unread, read, dismissed] = sent;
+      expect((await bank.request('POST', `${API}/notifications/${read.id}/read`, { token: customer.token })).status).toBe(200);
+      expect((await bank.request('POST', `${API}/notifications/${dismissed.id}/dismiss`, { token: customer.token })).status).toBe(204);
+      const ids = async () => (await sql<{ id: string }>`select id from notifications where id in (${unread.id}, ${read.id}, ${dismissed.id})`.execute(bank.app.context.db)).rows.map((row) => row.id).sort();
+      const later = (days: number) => ({ db: bank.app.context.db, now: () => new Date(Date.now() + days * 86_400_000) });
+      await purgeNotifications(later(29));
+      expect(await ids()).toEqual([unread.id, read.id, dismissed.id].sort());
+      await purgeNotifications(later(31));
+      expect(await ids()).toEqual([unread.id, read.id].sort());
+      await purgeNotifications(later(181));
+      expect(await ids()).toEqual([unread.id]);
     });
   });
 });

@@ -187,3 +187,13 @@ export async function replaceThresholds(
       values (${options.userId}, ${options.alertType}, ${threshold.currency}, ${threshold.amountMinor}, ${options.now})`.execute(tx);
   }
 }
+
+/** Deletes notifications dismissed or read before the given times, and delivery records claimed before one; returns the rows deleted. */
+export async function purgeBefore(executor: Executor, options: { dismissedBefore: Date; readBefore: Date; deliveriesBefore: Date }): Promise<number> {
+  const notifications = await sql`
+    delete from notifications
+     where (dismissed_at is not null and dismissed_at < ${options.dismissedBefore})
+        or (read_at is not null and read_at < ${options.readBefore})`.execute(executor);
+  const deliveries = await sql`delete from notification_deliveries where claimed_at < ${options.deliveriesBefore}`.execute(executor);
+  return Number((notifications.numAffectedRows ?? 0n) + (deliveries.numAffectedRows ?? 0n));
+}
