@@ -6,6 +6,7 @@
  */
 import { Secret, TOTP } from 'otpauth';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { averageBalance } from '../../src/modules/ledger/index.js';
 import { TEST_PASSWORD, startTestBank, type Customer, type TestBank } from '../support/bank.js';
 import { API, fundedAccount, transfer, uniqueName, withdraw } from './helpers.js';
 import { captureMessages, mailTo, notificationsOf, setPreferences, settle, typesOf, type Outbox } from './notify-helpers.js';
@@ -83,6 +84,31 @@ describe('alerts', () => {
       await setPreferences(bank, payer, [{ type: 'low_balance', thresholds: [{ amount: '5000.00', currency: 'INR' }] }]);
       await pay(customer, account.id, payee.number, '10.00');
       expect(await count(payer, 'low_balance')).toBe(0);
+    });
+  });
+
+  describe('the average balance read from the books', () => {
+    it('weights balances by time, leaves out movements at or after the moment asked, and knows no unknown account', async () => {
+      const customer = await bank.user(uniqueName('aavg'));
+      const account = await fundedAccount(bank, customer, '1000.00');
+      const db = bank.app.context.db;
+      const day = 86_400_000;
+      // A day from now the balance will have been 1000.00 for all but the first milliseconds.
+      const average = await averageBalance(db, { accountId: account.id, asOf: new Date(Date.now() + day), days: 30 });
+      expect(average).toBeGreaterThanOrEqual(99_990n);
+      expect(average).toBeLessThanOrEqual(100_000n);
+      // Before the account existed there is no period to average.
+      expect(await averageBalance(db, { accountId: account.id, asOf: new Date(Date.now() - day), days: 30 })).toBeUndefined();
+      expect(await averageBalance(db, { accountId: '00000000-0000-4000-8000-000000000000', asOf: new Date(), days: 30 })).toBeUndefined();
+      // Money that left after the moment asked does not count.
+      const midway = new Date();
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      expect((await withdraw(bank, customer, account.id, '1000.00')).status).toBe(201);
+      const before = await averageBalance(db, { accountId: account.id, asOf: midway, days: 30 });
+      expect(before).toBeGreaterThan(0n);
+      expect(before).toBeLessThanOrEqual(100_000n);
+      const after = await averageBalance(db, { accountId: account.id, asOf: new Date(Date.now() + day), days: 30 });
+      expect(after).toBeLessThan(1_000n);
     });
   });
 
