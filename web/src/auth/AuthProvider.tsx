@@ -66,8 +66,9 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   useEffect(
     () =>
       session.onEnded((reason) => {
-        queryClient.clear();
+        // The user's data goes; the signed-in user becomes nobody (same query, so its observers see it).
         queryClient.setQueryData(['me'], null);
+        queryClient.removeQueries({ predicate: (query) => query.queryKey[0] !== 'me' });
         if (reason === 'expired') notify({ title: 'Session ended', message: 'Your session has ended. Sign in again to continue.', color: 'yellow' });
         if (reason === 'idle') notify({ title: 'Signed out', message: 'You were signed out after a period without activity.', color: 'yellow' });
       }),

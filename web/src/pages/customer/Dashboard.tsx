@@ -16,7 +16,7 @@ const CURRENCY = 'INR';
 function Kpi({ label, value, icon: Icon, testId }: { label: string; value: ReactNode; icon: ComponentType<{ size?: number }>; testId: string }) {
   return (
     <Card withBorder padding="lg">
-      <Group justify="space-between" align="flex-start">
+      <Group justify="space-between" align="flex-start" wrap="nowrap">
         <div>
           <Text size="xs" c="dimmed" tt="uppercase" fw={700}>
             {label}
