@@ -169,7 +169,8 @@ export async function createContext(options: CreateAppOptions & { database: Data
     busy: database.kind === 'pglite' ? () => database.poolStats().waiting > 0 : undefined,
     log,
   });
-  const mailer = createMailer({ smtpUrl: config.SMTP_URL, from: config.MAIL_FROM, dataDir: config.dataDir, log: (line) => log.info(line) });
+  const inMemory = config.DATA_DIR.startsWith('memory://');
+  const mailer = createMailer({ smtpUrl: config.SMTP_URL, from: config.MAIL_FROM, dataDir: inMemory ? null : config.dataDir, log: (line) => log.info(line) });
   const sms = createSmsSender(smsOptions(config, (line) => log.info(line)));
   // Workers stop before the database closes (shutdown hooks run after the HTTP server closed).
   shutdownHooks.push(async () => {

@@ -28,7 +28,9 @@ export interface Mailer {
 export interface MailerOptions {
   readonly smtpUrl?: string | undefined;
   readonly from: string;
-  readonly dataDir: string;
+  /** Where .eml files go (under mail/) without SMTP; null for an in-memory installation (tests),
+   *  whose messages are only logged. */
+  readonly dataDir: string | null;
   readonly log?: (line: string) => void;
 }
 
@@ -60,6 +62,15 @@ export function createMailer(options: MailerOptions): Mailer {
         await transport.sendMail(mailOptions(message, options.from));
       },
       close: () => transport.close(),
+    };
+  }
+  if (options.dataDir === null) {
+    return {
+      destination: 'the log (in-memory data directory)',
+      async send(message) {
+        log(`mail to ${message.to} not stored (in-memory data directory): ${message.subject}`);
+      },
+      close: () => undefined,
     };
   }
   const directory = join(options.dataDir, 'mail');

@@ -140,3 +140,12 @@ describe('mailer without SMTP', () => {
     expect(readdirSync(join(dataDir, 'mail'))).toHaveLength(2);
   });
 });
+
+describe('mailer of an in-memory installation', () => {
+  it('only logs, and writes no file anywhere', async () => {
+    const lines: string[] = [];
+    const mailer = createMailer({ from: 'Kosh Bank <no-reply@kosh.local>', dataDir: null, log: (line) => lines.push(line) });
+    await mailer.send(message);
+    expect(lines).toEqual(['mail to priya@example.in not stored (in-memory data directory): Money received: INR 5,000.00']);
+  });
+});
