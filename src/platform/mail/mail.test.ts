@@ -142,7 +142,7 @@ describe('mailer without SMTP', () => {
 });
 
 describe('mailer of an in-memory installation', () => {
-  it('only logs, and writes no file anywhere', async () => {
+  it('only logs the message (no file in the working directory)', async () => {
     const lines: string[] = [];
     const mailer = createMailer({ from: 'Kosh Bank <no-reply@kosh.local>', dataDir: null, log: (line) => lines.push(line) });
     await mailer.send(message);
