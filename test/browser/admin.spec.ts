@@ -124,13 +124,20 @@ test('an admin records a KYC decision and reverses a transfer with a reason, and
   await expect(rows.first()).toContainText('₹250.00');
   await expect(page.getByTestId('monitor-updated')).toContainText('Last updated');
 
-  // A reason shorter than three characters is not accepted.
-  await page.getByRole('button', { name: 'Reverse transfer of 250.00 INR' }).click();
+  // With the keyboard only: the dialog opens with the reason field focused; a reason shorter than
+  // three characters is not accepted.
+  await page.getByRole('button', { name: 'Reverse transfer of 250.00 INR' }).focus();
+  await page.keyboard.press('Enter');
   const dialog = page.getByRole('dialog', { name: 'Reverse this transaction?' });
-  await dialog.getByLabel(/^Reason/).fill('no');
+  await expect(dialog.getByLabel(/^Reason/)).toBeFocused();
+  await page.keyboard.type('no');
   await expect(dialog.getByRole('button', { name: 'Reverse transaction' })).toBeDisabled();
-  await dialog.getByLabel(/^Reason/).fill('Sent to the wrong customer');
-  await dialog.getByRole('button', { name: 'Reverse transaction' }).click();
+  await page.keyboard.type('t mine: sent to the wrong customer');
+  await page.keyboard.press('Tab');
+  await expect(dialog.getByRole('button', { name: 'Cancel' })).toBeFocused();
+  await page.keyboard.press('Tab');
+  await expect(dialog.getByRole('button', { name: 'Reverse transaction' })).toBeFocused();
+  await page.keyboard.press('Enter');
   await expect(dialog).toBeHidden();
   await expect(page.getByText('Transaction reversed', { exact: true })).toBeVisible();
 
@@ -149,7 +156,7 @@ test('an admin records a KYC decision and reverses a transfer with a reason, and
   await page.getByLabel('Action').fill('transfer.reversed');
   await expect(page.getByTestId('audit-row').first()).toContainText('transfer.reversed');
   await page.getByRole('button', { name: 'Details' }).first().click();
-  await expect(page.getByText('Sent to the wrong customer')).toBeVisible();
+  await expect(page.getByText('not mine: sent to the wrong customer')).toBeVisible();
 });
 
 test('the monitor shows a new transaction on its own and highlights it', async ({ page }) => {

@@ -138,49 +138,49 @@ export function AdminUsersPage() {
               ))}
             </Stack>
           ) : (
-          <Table.ScrollContainer minWidth={720}>
-            <Table striped highlightOnHover aria-label="Users">
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th>User</Table.Th>
-                  <Table.Th>Email</Table.Th>
-                  <Table.Th>Role</Table.Th>
-                  <Table.Th>Status</Table.Th>
-                  <Table.Th>KYC</Table.Th>
-                  <Table.Th>Joined</Table.Th>
-                </Table.Tr>
-              </Table.Thead>
-              <Table.Tbody>
-                {items.map((row) => (
-                  <Table.Tr key={row.id} data-testid="user-row">
-                    <Table.Td>
-                      <Anchor component={Link} to={`/admin/users/${row.id}`} fw={600}>
-                        {row.username}
-                      </Anchor>
-                      <Text size="xs" c="dimmed">
-                        {row.full_name}
-                      </Text>
-                    </Table.Td>
-                    <Table.Td>
-                      <Text size="sm" ff="monospace">
-                        {row.email}
-                      </Text>
-                    </Table.Td>
-                    <Table.Td>
-                      <RoleBadge role={row.role} />
-                    </Table.Td>
-                    <Table.Td>
-                      <StatusBadge status={row.status} />
-                    </Table.Td>
-                    <Table.Td>
-                      <KycBadge status={row.kyc_status} />
-                    </Table.Td>
-                    <Table.Td style={{ whiteSpace: 'nowrap' }}>{formatDate(row.created_at)}</Table.Td>
+            <Table.ScrollContainer minWidth={720}>
+              <Table striped highlightOnHover aria-label="Users">
+                <Table.Thead>
+                  <Table.Tr>
+                    <Table.Th>User</Table.Th>
+                    <Table.Th>Email</Table.Th>
+                    <Table.Th>Role</Table.Th>
+                    <Table.Th>Status</Table.Th>
+                    <Table.Th>KYC</Table.Th>
+                    <Table.Th>Joined</Table.Th>
                   </Table.Tr>
-                ))}
-              </Table.Tbody>
-            </Table>
-          </Table.ScrollContainer>
+                </Table.Thead>
+                <Table.Tbody>
+                  {items.map((row) => (
+                    <Table.Tr key={row.id} data-testid="user-row">
+                      <Table.Td>
+                        <Anchor component={Link} to={`/admin/users/${row.id}`} fw={600}>
+                          {row.username}
+                        </Anchor>
+                        <Text size="xs" c="dimmed">
+                          {row.full_name}
+                        </Text>
+                      </Table.Td>
+                      <Table.Td>
+                        <Text size="sm" ff="monospace">
+                          {row.email}
+                        </Text>
+                      </Table.Td>
+                      <Table.Td>
+                        <RoleBadge role={row.role} />
+                      </Table.Td>
+                      <Table.Td>
+                        <StatusBadge status={row.status} />
+                      </Table.Td>
+                      <Table.Td>
+                        <KycBadge status={row.kyc_status} />
+                      </Table.Td>
+                      <Table.Td style={{ whiteSpace: 'nowrap' }}>{formatDate(row.created_at)}</Table.Td>
+                    </Table.Tr>
+                  ))}
+                </Table.Tbody>
+              </Table>
+            </Table.ScrollContainer>
           )}
           <Pager page={pages.page} nextCursor={list.data?.next_cursor} onPrevious={pages.previous} onNext={() => pages.next(list.data?.next_cursor)} />
         </Card>
