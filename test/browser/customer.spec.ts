@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 /**
  * Customer journeys in a real browser against a real Kosh server: registration, accounts, deposit,
  * transfers (own accounts and another customer's account number), history and its CSV export,
@@ -5,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
-import { apiBalance, apiCustomer, apiDeposit, apiOpenAccount, baseUrl, PASSWORD, screenshotBothThemes, signIn, uniqueName } from './support';
+import { apiBalance, apiCustomer, apiDeposit, apiOpenAccount, baseUrl, PASSWORD, screenshotBothThemes, signIn, uniqueName } from './support.js';
 
 async function chooseOption(page: Page, label: string, option: RegExp): Promise<void> {
   await page.getByRole('textbox', { name: label, exact: true }).click();
