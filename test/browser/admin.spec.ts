@@ -6,7 +6,7 @@
  * desktop and on a phone, go to test-artifacts/.
  */
 import { expect, test, type Browser, type Page } from '@playwright/test';
-import { apiStaff, apiTransfer, DEMO_AUDITOR, expectNoSidewaysScroll, expectNoWriteControls, type StaffMember } from './admin-support';
+import { apiStaff, apiTransfer, DEMO_AUDITOR, DEMO_SUPER_ADMIN, expectNoSidewaysScroll, expectNoWriteControls, type StaffMember } from './admin-support';
 import { apiBalance, apiCustomer, apiDeposit, apiOpenAccount, baseUrl, PASSWORD, screenshotBothThemes, signIn } from './support';
 
 async function openUser(page: Page, username: string): Promise<void> {
@@ -56,6 +56,8 @@ test('an admin finds a customer and blocks them after confirming; the customer c
   await expect(page.getByRole('dialog')).toBeHidden();
   await expect(page.getByText('Active').first()).toBeVisible();
 
+  // Roles are for super admins only: an admin is not offered the control.
+  await expect(page.getByRole('button', { name: 'Change role' })).toHaveCount(0);
   await confirmWithReason(page, { open: 'Block user', dialog: /^Block /, reason: 'Card reported stolen', confirm: 'Block user' });
   await expect(page.getByText('User blocked', { exact: true })).toBeVisible();
   await expect(page.getByText('Card reported stolen')).toBeVisible();
@@ -157,6 +159,26 @@ test('an admin records a KYC decision and reverses a transfer with a reason, and
   await expect(page.getByTestId('audit-row').first()).toContainText('transfer.reversed');
   await page.getByRole('button', { name: 'Details' }).first().click();
   await expect(page.getByText('not mine: sent to the wrong customer')).toBeVisible();
+});
+
+test('a super admin makes a customer an auditor after confirming, and the new auditor lands in the read-only console', async ({ page, browser }) => {
+  const customer = await apiCustomer('promoted');
+  await signIn(page, DEMO_SUPER_ADMIN.username, DEMO_SUPER_ADMIN.password);
+  await openUser(page, customer.username);
+  await expect(page.getByRole('button', { name: 'Change role' })).toBeDisabled();
+  await page.getByRole('textbox', { name: 'New role' }).click();
+  await page.getByRole('option', { name: 'Auditor' }).click();
+  await page.getByRole('button', { name: 'Change role' }).click();
+  const dialog = page.getByRole('dialog', { name: `Make ${customer.username} Auditor?` });
+  await expect(dialog).toContainText('changes from Customer to Auditor');
+  await dialog.getByRole('button', { name: 'Change role' }).click();
+  await expect(page.getByText('Role changed', { exact: true })).toBeVisible();
+  await expect(page.getByText('Auditor', { exact: true }).first()).toBeVisible();
+
+  const promoted = await trySignIn(browser, customer.username);
+  await expect(promoted).toHaveURL(/\/admin$/);
+  await expect(promoted.getByText('Auditor (read-only)')).toBeVisible();
+  await promoted.context().close();
 });
 
 test('the monitor shows a new transaction on its own and highlights it', async ({ page }) => {

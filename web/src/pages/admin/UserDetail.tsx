@@ -42,6 +42,30 @@ function decidedLine(by: string | null, at: string | null): string {
   return `${formatDateTime(at)} by ${by === null ? 'the system' : shortId(by)}`;
 }
 
+/** A state with who last changed it, when and why. */
+function Decision({ status, label, by, at, reason }: { status: ReactNode; label: string; by: string | null; at: string | null; reason: string | null }) {
+  return (
+    <Stack gap={6}>
+      <Field label="Status">{status}</Field>
+      <Field label={label}>{decidedLine(by, at)}</Field>
+      {reason !== null && <Field label="Reason">{reason}</Field>}
+    </Stack>
+  );
+}
+
+function Panel({ title, children }: { title: string; children: ReactNode }) {
+  return (
+    <Grid.Col span={{ base: 12, md: 6 }}>
+      <Card withBorder padding="lg" h="100%">
+        <Title order={4} mb="sm">
+          {title}
+        </Title>
+        {children}
+      </Card>
+    </Grid.Col>
+  );
+}
+
 const KYC_ACTIONS: ReadonlyArray<{ status: KycStatus; label: string; color: string }> = [
   { status: 'verified', label: 'Verify KYC', color: 'teal' },
   { status: 'rejected', label: 'Reject KYC', color: 'red' },
@@ -188,117 +212,85 @@ export function AdminUserDetailPage() {
         }
       />
       <Grid>
-        <Grid.Col span={{ base: 12, md: 6 }}>
-          <Card withBorder padding="lg" h="100%">
-            <Title order={4} mb="sm">
-              Profile
-            </Title>
-            <Stack gap={6}>
-              <Field label="Email">{revealed?.email ?? target.email}</Field>
-              <Field label="Phone">{(revealed === undefined ? target.phone : revealed.phone) ?? '—'}</Field>
-              <Field label="Date of birth">{(revealed === undefined ? target.date_of_birth : revealed.date_of_birth) ?? '—'}</Field>
-              <Field label="User id">
-                <Text span size="xs" ff="monospace">
-                  {target.id}
-                </Text>
-              </Field>
-            </Stack>
-            {revealed !== undefined ? (
-              <Text size="xs" c="dimmed" mt="sm">
-                Full contact details shown; this was recorded in the audit log.
+        <Panel title="Profile">
+          <Stack gap={6}>
+            <Field label="Email">{revealed?.email ?? target.email}</Field>
+            <Field label="Phone">{(revealed === undefined ? target.phone : revealed.phone) ?? '—'}</Field>
+            <Field label="Date of birth">{(revealed === undefined ? target.date_of_birth : revealed.date_of_birth) ?? '—'}</Field>
+            <Field label="User id">
+              <Text span size="xs" ff="monospace">
+                {target.id}
               </Text>
-            ) : (
-              powers.canWrite && (
-                <Button mt="md" variant="light" size="xs" onClick={() => setPending({ kind: 'reveal' })}>
-                  Reveal contact details
-                </Button>
-              )
-            )}
-          </Card>
-        </Grid.Col>
-        <Grid.Col span={{ base: 12, md: 6 }}>
-          <Card withBorder padding="lg" h="100%">
-            <Title order={4} mb="sm">
-              Access
-            </Title>
-            <Stack gap={6}>
-              <Field label="Status">
-                <StatusBadge status={target.status} />
-              </Field>
-              <Field label="Last change">{decidedLine(target.status_changed_by, target.status_changed_at)}</Field>
-              {target.status_reason !== null && <Field label="Reason">{target.status_reason}</Field>}
-            </Stack>
-            {mayChangeAccess && (
-              <Group mt="md" gap="xs">
-                {target.status === 'active' ? (
-                  <Button color="red" onClick={() => setPending({ kind: 'block' })}>
-                    Block user
-                  </Button>
-                ) : (
-                  <Button color="teal" onClick={() => setPending({ kind: 'unblock' })}>
-                    Unblock user
-                  </Button>
-                )}
-                <Button variant="default" loading={unlock.isPending} onClick={() => unlock.mutate()}>
-                  Unlock sign-in
-                </Button>
-              </Group>
-            )}
-            {powers.canWrite && !self && targetIsAdmin && !powers.isSuperAdmin && (
-              <Text size="xs" c="dimmed" mt="sm">
-                Only a super admin can block or unblock an administrator.
-              </Text>
-            )}
-          </Card>
-        </Grid.Col>
-        <Grid.Col span={{ base: 12, md: 6 }}>
-          <Card withBorder padding="lg" h="100%">
-            <Title order={4} mb="sm">
-              KYC
-            </Title>
-            <Stack gap={6}>
-              <Field label="Status">
-                <KycBadge status={target.kyc_status} />
-              </Field>
-              <Field label="Decided">{decidedLine(target.kyc_decided_by, target.kyc_decided_at)}</Field>
-              {target.kyc_reason !== null && <Field label="Reason">{target.kyc_reason}</Field>}
-            </Stack>
-            {mayDecideKyc && (
-              <Group mt="md" gap="xs">
-                {KYC_ACTIONS.filter((action) => action.status !== target.kyc_status).map((action) => (
-                  <Button key={action.status} variant="light" color={action.color} onClick={() => setPending({ kind: 'kyc', status: action.status })}>
-                    {action.label}
-                  </Button>
-                ))}
-              </Group>
-            )}
-          </Card>
-        </Grid.Col>
-        <Grid.Col span={{ base: 12, md: 6 }}>
-          <Card withBorder padding="lg" h="100%">
-            <Title order={4} mb="sm">
-              Role
-            </Title>
-            <Field label="Role">
-              <RoleBadge role={target.role} />
             </Field>
-            {mayChangeRole && (
-              <Group mt="md" align="flex-end" gap="xs">
-                <Select
-                  label="New role"
-                  placeholder="Choose a role"
-                  data={(['customer', 'auditor', 'admin', 'super_admin'] as const).filter((role) => role !== target.role).map((role) => ({ value: role, label: roleLabel(role) }))}
-                  value={newRole}
-                  onChange={(value) => setNewRole(value as Role | null)}
-                  style={{ flex: 1, minWidth: 160 }}
-                />
-                <Button color="red" variant="light" disabled={newRole === null} loading={changeRole.isPending} onClick={() => newRole !== null && confirmRole(newRole)}>
-                  Change role
+          </Stack>
+          {revealed !== undefined ? (
+            <Text size="xs" c="dimmed" mt="sm">
+              Full contact details shown; this was recorded in the audit log.
+            </Text>
+          ) : (
+            powers.canWrite && (
+              <Button mt="md" variant="light" size="xs" onClick={() => setPending({ kind: 'reveal' })}>
+                Reveal contact details
+              </Button>
+            )
+          )}
+        </Panel>
+        <Panel title="Access">
+          <Decision status={<StatusBadge status={target.status} />} label="Last change" by={target.status_changed_by} at={target.status_changed_at} reason={target.status_reason} />
+          {mayChangeAccess && (
+            <Group mt="md" gap="xs">
+              {target.status === 'active' ? (
+                <Button color="red" onClick={() => setPending({ kind: 'block' })}>
+                  Block user
                 </Button>
-              </Group>
-            )}
-          </Card>
-        </Grid.Col>
+              ) : (
+                <Button color="teal" onClick={() => setPending({ kind: 'unblock' })}>
+                  Unblock user
+                </Button>
+              )}
+              <Button variant="default" loading={unlock.isPending} onClick={() => unlock.mutate()}>
+                Unlock sign-in
+              </Button>
+            </Group>
+          )}
+          {powers.canWrite && !self && targetIsAdmin && !powers.isSuperAdmin && (
+            <Text size="xs" c="dimmed" mt="sm">
+              Only a super admin can block or unblock an administrator.
+            </Text>
+          )}
+        </Panel>
+        <Panel title="KYC">
+          <Decision status={<KycBadge status={target.kyc_status} />} label="Decided" by={target.kyc_decided_by} at={target.kyc_decided_at} reason={target.kyc_reason} />
+          {mayDecideKyc && (
+            <Group mt="md" gap="xs">
+              {KYC_ACTIONS.filter((action) => action.status !== target.kyc_status).map((action) => (
+                <Button key={action.status} variant="light" color={action.color} onClick={() => setPending({ kind: 'kyc', status: action.status })}>
+                  {action.label}
+                </Button>
+              ))}
+            </Group>
+          )}
+        </Panel>
+        <Panel title="Role">
+          <Field label="Role">
+            <RoleBadge role={target.role} />
+          </Field>
+          {mayChangeRole && (
+            <Group mt="md" align="flex-end" gap="xs">
+              <Select
+                label="New role"
+                placeholder="Choose a role"
+                data={(['customer', 'auditor', 'admin', 'super_admin'] as const).filter((role) => role !== target.role).map((role) => ({ value: role, label: roleLabel(role) }))}
+                value={newRole}
+                onChange={(value) => setNewRole(value as Role | null)}
+                style={{ flex: 1, minWidth: 160 }}
+              />
+              <Button color="red" variant="light" disabled={newRole === null} loading={changeRole.isPending} onClick={() => newRole !== null && confirmRole(newRole)}>
+                Change role
+              </Button>
+            </Group>
+          )}
+        </Panel>
       </Grid>
 
       {target.role === 'customer' && (

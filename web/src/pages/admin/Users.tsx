@@ -27,6 +27,39 @@ interface Filters {
 
 const EMPTY: Filters = { q: '', role: null, status: null, kyc: null };
 
+const SELECTS: ReadonlyArray<{ key: 'role' | 'status' | 'kyc'; label: string; placeholder: string; options: Array<{ value: string; label: string }> }> = [
+  {
+    key: 'role',
+    label: 'Role',
+    placeholder: 'All roles',
+    options: [
+      { value: 'customer', label: 'Customer' },
+      { value: 'auditor', label: 'Auditor' },
+      { value: 'admin', label: 'Admin' },
+      { value: 'super_admin', label: 'Super admin' },
+    ],
+  },
+  {
+    key: 'status',
+    label: 'Status',
+    placeholder: 'Any status',
+    options: [
+      { value: 'active', label: 'Active' },
+      { value: 'blocked', label: 'Blocked' },
+    ],
+  },
+  {
+    key: 'kyc',
+    label: 'KYC',
+    placeholder: 'Any KYC status',
+    options: [
+      { value: 'pending', label: 'Pending' },
+      { value: 'verified', label: 'Verified' },
+      { value: 'rejected', label: 'Rejected' },
+    ],
+  },
+];
+
 export function AdminUsersPage() {
   const { user } = useAuth();
   const phone = useMediaQuery('(max-width: 48em)');
@@ -67,42 +100,17 @@ export function AdminUsersPage() {
             value={filters.q}
             onChange={(event) => update({ q: event.currentTarget.value })}
           />
-          <Select
-            label="Role"
-            clearable
-            placeholder="All roles"
-            data={[
-              { value: 'customer', label: 'Customer' },
-              { value: 'auditor', label: 'Auditor' },
-              { value: 'admin', label: 'Admin' },
-              { value: 'super_admin', label: 'Super admin' },
-            ]}
-            value={filters.role}
-            onChange={(value) => update({ role: value as Filters['role'] })}
-          />
-          <Select
-            label="Status"
-            clearable
-            placeholder="Any status"
-            data={[
-              { value: 'active', label: 'Active' },
-              { value: 'blocked', label: 'Blocked' },
-            ]}
-            value={filters.status}
-            onChange={(value) => update({ status: value as Filters['status'] })}
-          />
-          <Select
-            label="KYC"
-            clearable
-            placeholder="Any KYC status"
-            data={[
-              { value: 'pending', label: 'Pending' },
-              { value: 'verified', label: 'Verified' },
-              { value: 'rejected', label: 'Rejected' },
-            ]}
-            value={filters.kyc}
-            onChange={(value) => update({ kyc: value as Filters['kyc'] })}
-          />
+          {SELECTS.map((select) => (
+            <Select
+              key={select.key}
+              label={select.label}
+              clearable
+              placeholder={select.placeholder}
+              data={select.options}
+              value={filters[select.key]}
+              onChange={(value) => update({ [select.key]: value })}
+            />
+          ))}
         </SimpleGrid>
         <Group justify="flex-end" mt="xs">
           <Button variant="subtle" size="xs" onClick={() => update(EMPTY)}>
