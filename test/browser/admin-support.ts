@@ -1,10 +1,11 @@
+/// <reference lib="dom" />
 /**
  * Helpers of the console's browser tests: staff members made through the API by the demo super
  * admin (as a bank would), transfers between test customers, and what a page must not show to a
  * read-only role.
  */
 import { expect, type Page } from '@playwright/test';
-import { apiCustomer, baseUrl, DEMO_PASSWORD, PASSWORD, type ApiCustomer } from './support';
+import { apiCustomer, baseUrl, DEMO_PASSWORD, PASSWORD, type ApiCustomer } from './support.js';
 
 /** The demo data's super admin and auditor (src/cli/seed.ts). */
 export const DEMO_SUPER_ADMIN = { username: 'admin', password: DEMO_PASSWORD };

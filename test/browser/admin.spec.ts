@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 /**
  * The admin and auditor console in a real browser against a real Kosh server: an admin blocks a
  * customer (who then cannot sign in) and unblocks them, decides a KYC, reverses a transfer with a
@@ -6,8 +7,8 @@
  * desktop and on a phone, go to test-artifacts/.
  */
 import { expect, test, type Browser, type Page } from '@playwright/test';
-import { apiStaff, apiTransfer, DEMO_AUDITOR, DEMO_SUPER_ADMIN, expectNoSidewaysScroll, expectNoWriteControls, type StaffMember } from './admin-support';
-import { apiBalance, apiCustomer, apiDeposit, apiOpenAccount, baseUrl, PASSWORD, screenshotBothThemes, signIn } from './support';
+import { apiStaff, apiTransfer, DEMO_AUDITOR, DEMO_SUPER_ADMIN, expectNoSidewaysScroll, expectNoWriteControls, type StaffMember } from './admin-support.js';
+import { apiBalance, apiCustomer, apiDeposit, apiOpenAccount, baseUrl, PASSWORD, screenshotBothThemes, signIn } from './support.js';
 
 async function openUser(page: Page, username: string): Promise<void> {
   await page.goto(`${baseUrl()}/admin/users`);
@@ -86,6 +87,9 @@ test('an admin finds a customer and blocks them after confirming; the customer c
   await expect(page.getByText('User unblocked', { exact: true })).toBeVisible();
   await expect(page.getByRole('button', { name: 'Block user', exact: true })).toBeVisible();
 
+  await page.getByRole('button', { name: 'Unlock sign-in' }).click();
+  await expect(page.getByText('Sign-in lock lifted', { exact: true })).toBeVisible();
+
   const allowed = await trySignIn(browser, customer.username);
   await expect(allowed.getByRole('button', { name: 'Account menu' })).toBeVisible();
 
@@ -109,6 +113,11 @@ test('an admin records a KYC decision and reverses a transfer with a reason, and
   await signIn(page, admin.username, admin.password);
   await openUser(page, payee.username);
   await expect(page.getByText('KYC pending').first()).toBeVisible();
+
+  // Contact details are masked until revealed with a reason (which is audited).
+  await expect(page.getByText(`${payee.username}@example.in`)).toHaveCount(0);
+  await confirmWithReason(page, { open: 'Reveal contact details', dialog: /contact details\?$/, reason: 'Customer called about the transfer', confirm: 'Show details' });
+  await expect(page.getByText(`${payee.username}@example.in`)).toBeVisible();
   await confirmWithReason(page, { open: 'Verify KYC', dialog: /^Verify KYC/, reason: 'PAN and Aadhaar checked', confirm: 'Verify' });
   await expect(page.getByText('KYC decision recorded')).toBeVisible();
   await expect(page.getByText('KYC verified').first()).toBeVisible();
