@@ -4,6 +4,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { expect, type Page } from '@playwright/test';
+import { Secret, TOTP } from 'otpauth';
 
 export const DEMO_PASSWORD = 'kosh-demo-2026';
 export const PASSWORD = 'brass lantern orbit 42';
@@ -39,6 +40,7 @@ async function call(method: string, path: string, options: { token?: string; bod
 }
 
 export interface ApiCustomer {
+  readonly id: string;
   readonly username: string;
   readonly token: string;
 }
@@ -46,9 +48,26 @@ export interface ApiCustomer {
 /** Registers a customer through the API and signs them in with a bearer token. */
 export async function apiCustomer(prefix: string): Promise<ApiCustomer> {
   const username = uniqueName(prefix);
-  await call('POST', '/auth/register', { body: { username, password: PASSWORD, email: `${username}@example.in`, full_name: `Test ${prefix}` } });
+  const user = await call('POST', '/auth/register', { body: { username, password: PASSWORD, email: `${username}@example.in`, full_name: `Test ${prefix}` } });
   const login = await call('POST', '/auth/login', { body: { username, password: PASSWORD } });
-  return { username, token: login.access_token };
+  return { id: user.id, username, token: login.access_token };
+}
+
+/** Records the bank's KYC verification of a customer (as the demo admin), for the ordinary limits. */
+export async function apiVerifyKyc(customer: ApiCustomer): Promise<void> {
+  const admin = await call('POST', '/auth/login', { body: { username: 'admin', password: DEMO_PASSWORD } });
+  await call('PUT', `/admin/users/${customer.id}/kyc`, { token: admin.access_token, body: { status: 'verified', reason: 'Browser suite' } });
+}
+
+export async function apiSetPin(customer: ApiCustomer, pin: string): Promise<void> {
+  await call('PUT', '/users/me/pin', { token: customer.token, body: { password: PASSWORD, pin } });
+}
+
+/** Turns on two-factor authentication; returns the recovery codes. */
+export async function apiEnableTwoFactor(customer: ApiCustomer): Promise<string[]> {
+  const enrolment = await call('POST', '/users/me/2fa/enroll', { token: customer.token, body: { password: PASSWORD } });
+  const code = new TOTP({ secret: Secret.fromBase32(enrolment.secret) }).generate();
+  return (await call('POST', '/users/me/2fa/confirm', { token: customer.token, body: { code } })).recovery_codes;
 }
 
 export async function apiOpenAccount(customer: ApiCustomer, type: 'savings' | 'checking' | 'wallet' = 'savings'): Promise<{ id: string; number: string }> {
