@@ -224,3 +224,34 @@ test('every customer page in both themes, on a desktop and a phone, for test-art
   await expect(page.getByRole('link', { name: 'History', exact: true })).toBeVisible();
   await screenshotBothThemes(page, 'phone-navigation');
 });
+
+test('a customer saves a beneficiary, pays them, and removes them after confirming', async ({ page }) => {
+  const customer = await apiCustomer('payer');
+  const account = await apiOpenAccount(customer);
+  await apiDeposit(customer, account.id, '1000.00');
+  const payee = await apiCustomer('friend');
+  const payeeAccount = await apiOpenAccount(payee);
+  await signIn(page, customer.username, PASSWORD);
+
+  await page.goto(`${baseUrl()}/transfer`);
+  await page.getByLabel('Name', { exact: true }).fill('Ravi Kumar');
+  await page.getByLabel('Account number', { exact: true }).fill(payeeAccount.number);
+  await page.getByRole('button', { name: 'Save beneficiary' }).click();
+  await expect(page.getByRole('table', { name: 'Beneficiaries' })).toContainText('Ravi Kumar');
+
+  await page.getByText('To a beneficiary', { exact: true }).click();
+  await page.getByRole('textbox', { name: 'To beneficiary' }).click();
+  await page.getByRole('option', { name: /^Ravi Kumar/ }).click();
+  await page.getByLabel('Amount').fill('250.75');
+  await page.getByRole('button', { name: 'Review transfer' }).click();
+  await expect(page.getByRole('dialog', { name: 'Confirm the transfer' })).toContainText('Ravi Kumar');
+  await expect(page.getByRole('dialog', { name: 'Confirm the transfer' })).toContainText('Balance after: ₹749.25.');
+  await page.getByRole('button', { name: 'Send ₹250.75' }).click();
+  await expect(page.getByTestId('transfer-done')).toContainText('₹250.75');
+  await page.getByRole('button', { name: 'Done' }).click();
+  expect(await apiBalance(payee, payeeAccount.id)).toBe('250.75');
+
+  await page.getByRole('button', { name: 'Remove Ravi Kumar' }).click();
+  await page.getByRole('dialog', { name: 'Remove this beneficiary?' }).getByRole('button', { name: 'Remove' }).click();
+  await expect(page.getByText('No beneficiaries')).toBeVisible();
+});

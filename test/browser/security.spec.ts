@@ -56,3 +56,27 @@ test('with two-factor authentication, signing in asks for a code; a wrong one is
   await page.goto(`${baseUrl()}/profile`);
   await expect(page.getByText(/^On · \d+ recovery codes left$/)).toBeVisible();
 });
+
+test('the session timer warns before the session ends, refreshes on request, and signs out cleanly when ignored', async ({ page }) => {
+  const customer = await apiCustomer('timer');
+  await page.clock.install();
+  await signIn(page, customer.username, PASSWORD);
+
+  // The access session lasts 15 minutes; an idle user is warned in the last minute.
+  await page.clock.fastForward('14:10');
+  const warning = page.getByRole('dialog', { name: 'Your session is about to end' });
+  await expect(warning).toBeVisible();
+  await expect(page.getByTestId('session-seconds')).toHaveText(/^[1-5]?\d$/);
+  await warning.getByRole('button', { name: 'Stay signed in' }).click();
+  await expect(warning).toBeHidden();
+  await page.goto(`${baseUrl()}/accounts`);
+  await expect(page.getByRole('heading', { name: 'Accounts' })).toBeVisible();
+
+  // Ignored this time: at the end the app signs out and says why.
+  await page.clock.fastForward('14:10');
+  await expect(warning).toBeVisible();
+  await page.clock.fastForward('01:00');
+  await expect(page.getByRole('heading', { name: 'Sign in' })).toBeVisible();
+  await expect(page.getByText('You were signed out after a period without activity.')).toBeVisible();
+  expect((await page.request.get(`${baseUrl()}/api/v1/auth/me`)).status()).toBe(401);
+});
