@@ -5,9 +5,12 @@
  * user is asked for the PIN and the same operation is sent again with it.
  */
 import { Button, Group, Modal, PinInput, Stack, Text } from '@mantine/core';
+import { useMutation } from '@tanstack/react-query';
 import { useCallback, useRef, useState, type ReactNode } from 'react';
 import { newIdempotencyKey } from '../api/client';
+import { useInvalidateMoney } from '../api/hooks';
 import { ApiError } from '../api/problem';
+import { notifyError } from '../notify';
 
 export type Send<T> = (idempotencyKey: string, pin: string | undefined) => Promise<T>;
 
@@ -97,4 +100,44 @@ export function useMoneyOperation(): { pinPrompt: ReactNode; run: <T>(send: Send
     [ask],
   );
   return { pinPrompt: element, run };
+}
+
+/**
+ * The review → confirm → result flow of a money operation: the plan the user reviews, sending it
+ * once confirmed (with the PIN prompt when asked), the refusal to show in words, and fresh
+ * balances afterwards. A cancelled PIN prompt is not a failure.
+ */
+export function useConfirmedOperation<P, R>(options: { send: (plan: P, idempotencyKey: string, pin: string | undefined) => Promise<R>; onDone: (result: R, plan: P) => void }) {
+  const [plan, setPlan] = useState<P | undefined>(undefined);
+  const [failure, setFailure] = useState<unknown>(undefined);
+  const invalidate = useInvalidateMoney();
+  const { pinPrompt, run } = useMoneyOperation();
+  const mutation = useMutation({
+    mutationFn: (confirmed: P) => run((key, pin) => options.send(confirmed, key, pin)),
+    onSuccess: async (result, confirmed) => {
+      setPlan(undefined);
+      options.onDone(result, confirmed);
+      await invalidate();
+    },
+    onError: (error) => {
+      setPlan(undefined);
+      if (error instanceof Cancelled) return;
+      setFailure(error);
+      notifyError(error);
+    },
+  });
+  return {
+    plan,
+    failure,
+    pinPrompt,
+    pending: mutation.isPending,
+    review: (next: P) => {
+      setFailure(undefined);
+      setPlan(next);
+    },
+    cancel: () => setPlan(undefined),
+    confirm: () => {
+      if (plan !== undefined) mutation.mutate(plan);
+    },
+  };
 }

@@ -1,18 +1,17 @@
 import { Button, Card, Divider, Group, Modal, SegmentedControl, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { useForm } from '@mantine/form';
 import { IconPrinter } from '@tabler/icons-react';
-import { useMutation } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link } from 'react-router';
 import { api, unwrap } from '../../api/client';
-import { accountLabel, useAccounts, useInvalidateMoney } from '../../api/hooks';
+import { accountLabel, useAccounts } from '../../api/hooks';
 import type { Account, Transaction } from '../../api/types';
 import { AccountSelect } from '../../components/AccountSelect';
-import { Cancelled, useMoneyOperation } from '../../components/money-ops';
+import { useConfirmedOperation } from '../../components/money-ops';
 import { Empty, ErrorBox, Loading, Money, PageTitle } from '../../components/ui';
 import { formatDateTime } from '../../dates';
 import { formatMoney, parseAmountInput } from '../../money';
-import { notifyError, notifySuccess } from '../../notify';
+import { notifySuccess } from '../../notify';
 import { TransferFailure } from './Transfer';
 
 type Kind = 'deposit' | 'withdraw';
@@ -54,11 +53,26 @@ function Receipt({ transaction, account }: { transaction: Transaction; account: 
 
 function CashForm({ accounts }: { accounts: readonly Account[] }) {
   const [kind, setKind] = useState<Kind>('deposit');
-  const [plan, setPlan] = useState<Plan | undefined>(undefined);
   const [receipt, setReceipt] = useState<{ transaction: Transaction; account: Account } | undefined>(undefined);
-  const [failure, setFailure] = useState<unknown>(undefined);
-  const invalidate = useInvalidateMoney();
-  const { pinPrompt, run } = useMoneyOperation();
+  const operation = useConfirmedOperation({
+    send: (confirmed: Plan, key, pin) => {
+      const body = {
+        account_id: confirmed.account.id,
+        amount: confirmed.amount,
+        ...(confirmed.description === '' ? {} : { description: confirmed.description }),
+      };
+      const params = { header: { 'idempotency-key': key } };
+      return confirmed.kind === 'deposit'
+        ? unwrap(api.POST('/api/v1/transactions/deposit', { params, body }))
+        : unwrap(api.POST('/api/v1/transactions/withdraw', { params, body: { ...body, ...(pin === undefined ? {} : { pin }) } }));
+    },
+    onDone: (transaction, confirmed) => {
+      setReceipt({ transaction, account: confirmed.account });
+      form.setValues({ amount: '', description: '' });
+      notifySuccess(transaction.type === 'deposit' ? 'Deposit done' : 'Withdrawal done', `${formatMoney(transaction.amount, transaction.currency)}, ${accountLabel(confirmed.account)}.`);
+    },
+  });
+  const { plan } = operation;
   const usable = accounts.filter((account) => account.status !== 'closed');
   const form = useForm({
     initialValues: { account: usable[0]?.id ?? '', amount: '', description: '' },
@@ -75,36 +89,7 @@ function CashForm({ accounts }: { accounts: readonly Account[] }) {
     const account = accounts.find((item) => item.id === values.account);
     const parsed = parseAmountInput(values.amount, account?.currency ?? 'INR');
     if (account === undefined || 'error' in parsed) return;
-    setFailure(undefined);
-    setPlan({ kind, account, amount: parsed.amount, description: values.description.trim() });
-  });
-
-  const send = useMutation({
-    mutationFn: (confirmed: Plan) =>
-      run((key, pin) => {
-        const body = {
-          account_id: confirmed.account.id,
-          amount: confirmed.amount,
-          ...(confirmed.description === '' ? {} : { description: confirmed.description }),
-        };
-        const params = { header: { 'idempotency-key': key } };
-        return confirmed.kind === 'deposit'
-          ? unwrap(api.POST('/api/v1/transactions/deposit', { params, body }))
-          : unwrap(api.POST('/api/v1/transactions/withdraw', { params, body: { ...body, ...(pin === undefined ? {} : { pin }) } }));
-      }).then((transaction) => ({ transaction, account: confirmed.account })),
-    onSuccess: async (result) => {
-      setPlan(undefined);
-      setReceipt(result);
-      form.setValues({ amount: '', description: '' });
-      notifySuccess(result.transaction.type === 'deposit' ? 'Deposit done' : 'Withdrawal done', `${formatMoney(result.transaction.amount, result.transaction.currency)}, ${accountLabel(result.account)}.`);
-      await invalidate();
-    },
-    onError: (error) => {
-      setPlan(undefined);
-      if (error instanceof Cancelled) return;
-      setFailure(error);
-      notifyError(error);
-    },
+    operation.review({ kind, account, amount: parsed.amount, description: values.description.trim() });
   });
 
   const verb = kind === 'deposit' ? 'Deposit' : 'Withdraw';
@@ -124,13 +109,13 @@ function CashForm({ accounts }: { accounts: readonly Account[] }) {
           <AccountSelect label={kind === 'deposit' ? 'Into account' : 'From account'} accounts={usable} {...form.getInputProps('account')} />
           <TextInput label="Amount" inputMode="decimal" placeholder="0.00" leftSection="₹" {...form.getInputProps('amount')} />
           <TextInput label="Description (optional)" maxLength={200} {...form.getInputProps('description')} />
-          {failure !== undefined && <TransferFailure error={failure} />}
+          {operation.failure !== undefined && <TransferFailure error={operation.failure} />}
           <Group justify="flex-end">
             <Button type="submit">Review {verb.toLowerCase()}</Button>
           </Group>
         </Stack>
       </form>
-      <Modal opened={plan !== undefined} onClose={() => setPlan(undefined)} title={`Confirm the ${plan?.kind === 'withdraw' ? 'withdrawal' : 'deposit'}`} centered>
+      <Modal opened={plan !== undefined} onClose={operation.cancel} title={`Confirm the ${plan?.kind === 'withdraw' ? 'withdrawal' : 'deposit'}`} centered>
         {plan !== undefined && (
           <Stack>
             <Text>
@@ -138,10 +123,10 @@ function CashForm({ accounts }: { accounts: readonly Account[] }) {
             </Text>
             {plan.description !== '' && <Text size="sm">Description: {plan.description}</Text>}
             <Group justify="flex-end">
-              <Button variant="default" onClick={() => setPlan(undefined)}>
+              <Button variant="default" onClick={operation.cancel}>
                 Change
               </Button>
-              <Button loading={send.isPending} onClick={() => send.mutate(plan)}>
+              <Button loading={operation.pending} onClick={operation.confirm}>
                 Confirm {plan.kind === 'deposit' ? 'deposit' : 'withdrawal'}
               </Button>
             </Group>
@@ -162,7 +147,7 @@ function CashForm({ accounts }: { accounts: readonly Account[] }) {
           </Stack>
         )}
       </Modal>
-      {pinPrompt}
+      {operation.pinPrompt}
     </Card>
   );
 }

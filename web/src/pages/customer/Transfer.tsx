@@ -6,11 +6,11 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link } from 'react-router';
 import { api, unwrap } from '../../api/client';
-import { accountLabel, useAccounts, useBeneficiaries, useInvalidateMoney } from '../../api/hooks';
+import { accountLabel, useAccounts, useBeneficiaries } from '../../api/hooks';
 import { problemWords } from '../../api/problem';
 import type { Account, Beneficiary, Transaction } from '../../api/types';
 import { AccountSelect } from '../../components/AccountSelect';
-import { Cancelled, useMoneyOperation } from '../../components/money-ops';
+import { useConfirmedOperation } from '../../components/money-ops';
 import { Empty, ErrorBox, Loading, maskNumber, Money, PageTitle } from '../../components/ui';
 import { formatDateTime } from '../../dates';
 import { formatMinor, formatMoney, parseAmountInput, toMinor } from '../../money';
@@ -41,11 +41,28 @@ function describeDestination(mode: Mode, values: { to: string; number: string; b
 
 function TransferForm({ accounts, beneficiaries }: { accounts: readonly Account[]; beneficiaries: readonly Beneficiary[] }) {
   const [mode, setMode] = useState<Mode>('own');
-  const [plan, setPlan] = useState<Plan | undefined>(undefined);
   const [done, setDone] = useState<Transaction | undefined>(undefined);
-  const [failure, setFailure] = useState<unknown>(undefined);
-  const invalidate = useInvalidateMoney();
-  const { pinPrompt, run } = useMoneyOperation();
+  const operation = useConfirmedOperation({
+    send: (confirmed: Plan, key, pin) =>
+      unwrap(
+        api.POST('/api/v1/transfers', {
+          params: { header: { 'idempotency-key': key } },
+          body: {
+            from_account_id: confirmed.from.id,
+            amount: confirmed.amount,
+            ...confirmed.body,
+            ...(confirmed.description === '' ? {} : { description: confirmed.description }),
+            ...(pin === undefined ? {} : { pin }),
+          },
+        }),
+      ),
+    onDone: (transaction) => {
+      setDone(transaction);
+      form.setValues({ amount: '', description: '' });
+      notifySuccess('Transfer sent', `${formatMoney(transaction.amount, transaction.currency)} is on its way.`);
+    },
+  });
+  const { plan } = operation;
   const usable = accounts.filter((account) => account.status !== 'closed');
   const form = useForm({
     initialValues: { from: usable[0]?.id ?? '', to: '', number: '', beneficiary: '', amount: '', description: '' },
@@ -67,39 +84,7 @@ function TransferForm({ accounts, beneficiaries }: { accounts: readonly Account[
     const destination = describeDestination(mode, values, accounts, beneficiaries);
     const parsed = parseAmountInput(values.amount, from?.currency ?? 'INR');
     if (from === undefined || destination === undefined || 'error' in parsed) return;
-    setFailure(undefined);
-    setPlan({ from, toLabel: destination.label, amount: parsed.amount, description: values.description.trim(), body: destination.body });
-  });
-
-  const send = useMutation({
-    mutationFn: (confirmed: Plan) =>
-      run((key, pin) =>
-        unwrap(
-          api.POST('/api/v1/transfers', {
-            params: { header: { 'idempotency-key': key } },
-            body: {
-              from_account_id: confirmed.from.id,
-              amount: confirmed.amount,
-              ...confirmed.body,
-              ...(confirmed.description === '' ? {} : { description: confirmed.description }),
-              ...(pin === undefined ? {} : { pin }),
-            },
-          }),
-        ),
-      ),
-    onSuccess: async (transaction) => {
-      setPlan(undefined);
-      setDone(transaction);
-      form.setValues({ amount: '', description: '' });
-      notifySuccess('Transfer sent', `${formatMoney(transaction.amount, transaction.currency)} is on its way.`);
-      await invalidate();
-    },
-    onError: (error) => {
-      setPlan(undefined);
-      if (error instanceof Cancelled) return;
-      setFailure(error);
-      notifyError(error);
-    },
+    operation.review({ from, toLabel: destination.label, amount: parsed.amount, description: values.description.trim(), body: destination.body });
   });
 
   const balanceAfter = plan === undefined ? undefined : toMinor(plan.from.balance, plan.from.currency) - toMinor(plan.amount, plan.from.currency);
@@ -136,7 +121,7 @@ function TransferForm({ accounts, beneficiaries }: { accounts: readonly Account[
             ))}
           <TextInput label="Amount" inputMode="decimal" placeholder="0.00" leftSection="₹" {...form.getInputProps('amount')} />
           <TextInput label="Description (optional)" maxLength={200} {...form.getInputProps('description')} />
-          {failure !== undefined && <TransferFailure error={failure} />}
+          {operation.failure !== undefined && <TransferFailure error={operation.failure} />}
           <Group justify="flex-end">
             <Button type="submit" rightSection={<IconArrowRight size={16} />}>
               Review transfer
@@ -145,7 +130,7 @@ function TransferForm({ accounts, beneficiaries }: { accounts: readonly Account[
         </Stack>
       </form>
 
-      <Modal opened={plan !== undefined} onClose={() => setPlan(undefined)} title="Confirm the transfer" centered>
+      <Modal opened={plan !== undefined} onClose={operation.cancel} title="Confirm the transfer" centered>
         {plan !== undefined && (
           <Stack>
             <Text>
@@ -161,10 +146,10 @@ function TransferForm({ accounts, beneficiaries }: { accounts: readonly Account[
               Transfers are immediate and cannot be cancelled once sent.
             </Text>
             <Group justify="flex-end">
-              <Button variant="default" onClick={() => setPlan(undefined)}>
+              <Button variant="default" onClick={operation.cancel}>
                 Change
               </Button>
-              <Button loading={send.isPending} onClick={() => send.mutate(plan)}>
+              <Button loading={operation.pending} onClick={operation.confirm}>
                 Send {formatMoney(plan.amount, plan.from.currency)}
               </Button>
             </Group>
@@ -192,7 +177,7 @@ function TransferForm({ accounts, beneficiaries }: { accounts: readonly Account[
           </Stack>
         )}
       </Modal>
-      {pinPrompt}
+      {operation.pinPrompt}
     </Card>
   );
 }
