@@ -120,6 +120,11 @@ test('a new customer registers, opens two accounts, deposits, transfers, sees hi
   await page.getByRole('button', { name: 'Freeze account' }).click();
   await expect(page.getByRole('button', { name: 'Unfreeze' })).toBeVisible();
   await expect(page.getByText('frozen', { exact: true })).toBeVisible();
+  const statementPromise = page.waitForEvent('download');
+  await page.getByRole('button', { name: 'Download statement' }).click();
+  const statement = await statementPromise;
+  expect(statement.suggestedFilename()).toMatch(/^kosh-statement-\d{12}-\d{4}-\d{2}-\d{2}-to-\d{4}-\d{2}-\d{2}\.csv$/);
+  expect(readFileSync(await statement.path(), 'utf8')).toContain('1200.50');
   await transfer(page, { mode: 'Between my accounts', from: /^Main/, to: /^Bills/, amount: '100', description: 'Into a frozen account' });
   await expect(page.getByTestId('transfer-error')).toContainText('The account is frozen');
   await expect(page.getByTestId('transfer-error')).toContainText('Unfreeze it');
@@ -251,6 +256,17 @@ test('a customer saves a beneficiary, pays them, and removes them after confirmi
   await page.getByRole('button', { name: 'Done' }).click();
   expect(await apiBalance(payee, payeeAccount.id)).toBe('250.75');
 
+  // Closing needs a zero balance: the confirmation says so, and the refusal says what to do.
+  await page.goto(`${baseUrl()}/accounts/${account.id}`);
+  await page.getByRole('button', { name: 'Close account' }).click();
+  const closeDialog = page.getByRole('dialog', { name: 'Close this account?' });
+  await expect(closeDialog).toContainText('only when its balance is exactly zero');
+  await expect(closeDialog).toContainText('₹749.25');
+  await closeDialog.getByRole('button', { name: 'Close account' }).click();
+  await expect(page.getByRole('alert').filter({ hasText: 'The balance is not zero' })).toContainText('Move or withdraw the remaining money first');
+  await expect(page.getByTestId('detail-balance')).toHaveText('₹749.25');
+
+  await page.goto(`${baseUrl()}/transfer`);
   await page.getByRole('button', { name: 'Remove Ravi Kumar' }).click();
   await page.getByRole('dialog', { name: 'Remove this beneficiary?' }).getByRole('button', { name: 'Remove' }).click();
   await expect(page.getByText('No beneficiaries')).toBeVisible();
