@@ -189,7 +189,7 @@ export function AdminAuditPage() {
                         )}
                       </Table.Td>
                       <Table.Td ta="right">
-                        <Button variant="subtle" size="xs" aria-expanded={open === row.id} onClick={() => setOpen(open === row.id ? undefined : row.id)}>
+                        <Button variant="subtle" size="xs" aria-expanded={open === row.id} aria-label={`Details of entry ${row.seq}`} onClick={() => setOpen(open === row.id ? undefined : row.id)}>
                           {open === row.id ? 'Hide' : 'Details'}
                         </Button>
                       </Table.Td>

@@ -193,7 +193,7 @@ export function useAccountsById(ids: readonly (string | null)[]): ReadonlyMap<st
 }
 
 const ROLE_COLORS: Record<string, string> = { customer: 'blue', auditor: 'grape', admin: 'red', super_admin: 'red' };
-const ROLE_LABELS: Record<string, string> = { customer: 'Customer', auditor: 'Auditor', admin: 'Admin', super_admin: 'Super admin' };
+const ROLE_LABELS: Record<string, string> = { customer: 'Customer', auditor: 'Auditor', admin: 'Admin', super_admin: 'Super admin', system: 'System' };
 
 export function roleLabel(role: string): string {
   return ROLE_LABELS[role] ?? role;
@@ -226,7 +226,10 @@ export function KycBadge({ status }: { status: string }) {
   );
 }
 
-/** The first characters of an id, for places where the whole id is too long to read. */
+/**
+ * The last characters of an id, for places where the whole id is too long to read (ids are UUIDv7,
+ * whose first characters are a timestamp shared by ids made close together).
+ */
 export function shortId(id: string): string {
-  return id.length > 8 ? `${id.slice(0, 8)}…` : id;
+  return id.length > 8 ? `…${id.slice(-8)}` : id;
 }
