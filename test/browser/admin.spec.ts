@@ -284,6 +284,10 @@ test('the console works on a phone-sized screen', async ({ page }) => {
     await expectNoSidewaysScroll(page);
     await screenshotBothThemes(page, `phone-admin-${name}`);
   }
+  await openUser(page, 'arjun');
+  await expect(page.getByRole('button', { name: 'Block user' })).toBeVisible();
+  await expectNoSidewaysScroll(page);
+  await screenshotBothThemes(page, 'phone-admin-user-detail');
   await page.goto(`${baseUrl()}/admin/ledger`);
   await expect(page.getByTestId('integrity-result')).toBeVisible();
   await expectNoSidewaysScroll(page);
