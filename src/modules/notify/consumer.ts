@@ -3,14 +3,16 @@
  * concerns which alerts fire, writes the in-app notifications and sends the e-mails and SMS their
  * preferences ask for.
  *
- * Guarantees: handling an event again (the relay delivers at least once), even twice at the same
- * time, creates no second notification (unique event, user, type) and sends no second e-mail or
- * SMS: each message has an id derived from (event, user, type, channel) and is claimed under it
- * before it is sent and marked sent after. A send that fails gives its claim up; a handler that
- * dies while sending leaves a claim that a retry takes over after ten minutes, and that message may
- * then go out twice, with the same Message-ID, so that mail clients can fold it. A failing channel
- * does not stop the others; the handler then throws so that the job retries, and the retry skips
- * what already went out.
+ * Guarantees: every message goes out at least once, and handling an event again (the relay
+ * delivers at least once) creates no second notification (unique event, user, type) and sends no
+ * second e-mail or SMS: each message has an id derived from (event, user, type, channel) and is
+ * recorded under it once sent. A handler that dies between sending and recording (a kill in the
+ * middle of an SMTP exchange) leaves nothing recorded, so the retry sends again, with the same
+ * Message-ID so that mail clients can fold a repeat; two handlers of one event at the same moment
+ * (only when the job runner takes a live job for a stalled one) may both send. Messages are never
+ * claimed before sending: a claim left by a dead handler would hold the message back. A failing
+ * channel does not stop the others; the handler then throws so that the job retries, and the
+ * retry skips what already went out.
  */
 import { createHash } from 'node:crypto';
 import { maskAccountNumber } from '../../core/masking.js';
@@ -26,14 +28,8 @@ import { averageBalance } from '../ledger/index.js';
 import { debitsToCheck, decideAlerts, type Alert, type AlertData } from './alerts.js';
 import { WELCOME_CHANNELS, type Channel } from './catalog.js';
 import { loadPreferences, thresholdsOf, type Preferences } from './preferences.js';
-import { claimDelivery, insertNotification, markDelivered, releaseDelivery } from './store.js';
+import { deliverySent, insertNotification, recordDelivery } from './store.js';
 import { renderMessage, type RenderedMessage } from './templates.js';
-
-/**
- * A claim older than this is taken to belong to a handler that died while sending, and may be
- * taken over (longer than any SMTP or SMS gateway exchange).
- */
-const CLAIM_STALE_MS = 10 * 60_000;
 
 /** The days of history behind the "20% of the 30-day average balance" rule. */
 export const AVERAGE_BALANCE_DAYS = 30;
@@ -94,20 +90,14 @@ interface Delivery {
 async function sendOnce(deps: NotifyDependencies, delivery: Delivery, channel: 'email' | 'sms'): Promise<void> {
   const key = { eventId: delivery.event.id, userId: delivery.user.id, type: delivery.alert.type, channel };
   const id = messageId(key);
-  const now = new Date();
-  if (!(await claimDelivery(deps.db, { id, ...key, now, staleBefore: new Date(now.getTime() - CLAIM_STALE_MS) }))) return;
-  try {
-    if (channel === 'email') {
-      const { subject, text, html } = delivery.message.email;
-      await deps.mailer.send({ to: delivery.user.email, subject, text, html, id });
-    } else if (delivery.user.phone !== null) {
-      await deps.sms.send({ to: delivery.user.phone, text: delivery.message.sms, id });
-    }
-  } catch (error) {
-    await releaseDelivery(deps.db, id);
-    throw error;
+  if (await deliverySent(deps.db, id)) return;
+  if (channel === 'email') {
+    const { subject, text, html } = delivery.message.email;
+    await deps.mailer.send({ to: delivery.user.email, subject, text, html, id });
+  } else if (delivery.user.phone !== null) {
+    await deps.sms.send({ to: delivery.user.phone, text: delivery.message.sms, id });
   }
-  await markDelivered(deps.db, { id, now: new Date() });
+  await recordDelivery(deps.db, { id, ...key, now: new Date() });
 }
 
 async function deliver(deps: NotifyDependencies, delivery: Delivery, channels: Readonly<Record<Channel, boolean>>): Promise<unknown[]> {

@@ -2,8 +2,8 @@ import { sql, type Migration } from 'kysely';
 
 /**
  * In-app notifications and the record of e-mails and SMS sent. An event gives a user at most one
- * notification of a type (unique event, user, type), and a delivery is claimed under its message
- * id before it is sent, so that handling an event again, even at the same time, sends nothing twice.
+ * notification of a type (unique event, user, type), and a message is recorded under its id once
+ * sent, so that handling an event again sends nothing twice.
  */
 const notifications: Migration = {
   async up(db) {
@@ -32,7 +32,7 @@ const notifications: Migration = {
         user_id uuid not null references users (id),
         type text not null,
         channel text not null check (channel in ('email', 'sms')),
-        -- 'sending' while one handler owns the message (claimed_at), 'sent' once it went out.
+        -- Rows are written once a message went out ('sent'); 'sending' is reserved.
         state text not null check (state in ('sending', 'sent')),
         claimed_at timestamptz not null,
         sent_at timestamptz,

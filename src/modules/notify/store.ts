@@ -116,32 +116,21 @@ export async function dismiss(executor: Executor, options: { userId: string; id:
   return (result.numAffectedRows ?? 0n) > 0n;
 }
 
-/**
- * Claims a message for sending: true when this caller may send it now (no one claimed it, or a
- * claim older than `staleBefore` was left by a handler that died), false when it was sent or
- * another handler is sending it.
- */
-export async function claimDelivery(
-  executor: Executor,
-  row: { id: string; eventId: string; userId: string; type: string; channel: Exclude<Channel, 'in_app'>; now: Date; staleBefore: Date },
-): Promise<boolean> {
-  const result = await sql`
-    insert into notification_deliveries (id, event_id, user_id, type, channel, state, claimed_at)
-    values (${row.id}, ${row.eventId}, ${row.userId}, ${row.type}, ${row.channel}, 'sending', ${row.now})
-    on conflict (id) do update set claimed_at = excluded.claimed_at
-      where notification_deliveries.state = 'sending' and notification_deliveries.claimed_at < ${row.staleBefore}
-    returning id`.execute(executor);
+/** Whether the message with this id was already sent. */
+export async function deliverySent(executor: Executor, id: string): Promise<boolean> {
+  const result = await sql`select 1 from notification_deliveries where id = ${id} and state = 'sent'`.execute(executor);
   return result.rows.length > 0;
 }
 
-/** Records that a claimed message went out. */
-export async function markDelivered(executor: Executor, options: { id: string; now: Date }): Promise<void> {
-  await sql`update notification_deliveries set state = 'sent', sent_at = ${options.now} where id = ${options.id}`.execute(executor);
-}
-
-/** Gives up a claim after a failed send, so that the retry may send. */
-export async function releaseDelivery(executor: Executor, id: string): Promise<void> {
-  await sql`delete from notification_deliveries where id = ${id} and state = 'sending'`.execute(executor);
+/** Records that a message went out. */
+export async function recordDelivery(
+  executor: Executor,
+  row: { id: string; eventId: string; userId: string; type: string; channel: Exclude<Channel, 'in_app'>; now: Date },
+): Promise<void> {
+  await sql`
+    insert into notification_deliveries (id, event_id, user_id, type, channel, state, claimed_at, sent_at)
+    values (${row.id}, ${row.eventId}, ${row.userId}, ${row.type}, ${row.channel}, 'sent', ${row.now}, ${row.now})
+    on conflict (id) do update set state = 'sent', sent_at = coalesce(notification_deliveries.sent_at, excluded.sent_at)`.execute(executor);
 }
 
 export interface PreferenceRow {
