@@ -9,7 +9,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { messageId, notificationConsumer, purgeNotifications } from '../../src/modules/notify/index.js';
 import type { MailMessage } from '../../src/platform/mail/index.js';
 import { writeOutbox, type OutboxEvent } from '../../src/platform/outbox/index.js';
-import type { SmsMessage } from '../../src/platform/sms/index.js';
 import { TEST_PASSWORD, startTestBank, type Customer, type TestBank } from '../support/bank.js';
 import { API, expectProblem, expectUnprocessable, fundedAccount, transfer, uniqueName } from './helpers.js';
 import { captureMessages, mailTo, notificationsOf, setPreferences, settle, typesOf, type Outbox } from './notify-helpers.js';
@@ -253,16 +252,14 @@ describe('notifications', () => {
   });
 
   describe('idempotency', () => {
+    /** The 'notify' consumer on the bank's database with a mailer of the test's own. */
+    const consumerMailingWith = (send: (message: MailMessage) => Promise<void>) =>
+      notificationConsumer({ db: bank.app.context.db, config: bank.app.context.config, mailer: { send }, sms: { send: async () => undefined } });
+
     it('creates and sends nothing twice when an event is handled again', async () => {
       const customer = await bank.user(uniqueName('nidem'));
       const mail: MailMessage[] = [];
-      const texts: SmsMessage[] = [];
-      const consumer = notificationConsumer({
-        db: bank.app.context.db,
-        config: bank.app.context.config,
-        mailer: { send: async (message) => void mail.push(message) },
-        sms: { send: async (message) => void texts.push(message) },
-      });
+      const consumer = consumerMailingWith(async (message) => void mail.push(message));
       const event: OutboxEvent = {
         id: `9${Date.now()}`,
         topic: 'user.password_changed',
@@ -291,19 +288,12 @@ describe('notifications', () => {
       const customer = await bank.user(uniqueName('nretry'));
       const mail: MailMessage[] = [];
       let failures = 1;
-      const consumer = notificationConsumer({
-        db: bank.app.context.db,
-        config: bank.app.context.config,
-        mailer: {
-          send: async (message) => {
-            if (failures > 0) {
-              failures -= 1;
-              throw new Error('SMTP server unavailable');
-            }
-            mail.push(message);
-          },
-        },
-        sms: { send: async () => undefined },
+      const consumer = consumerMailingWith(async (message) => {
+        if (failures > 0) {
+          failures -= 1;
+          throw new Error('SMTP server unavailable');
+        }
+        mail.push(message);
       });
       const event: OutboxEvent = { id: `8${Date.now()}`, topic: 'user.two_factor_enabled', userIds: [customer.userId], payload: { user_id: customer.userId }, createdAt: new Date() };
       await expect(consumer.handle(event)).rejects.toThrow('SMTP server unavailable');
@@ -319,19 +309,12 @@ describe('notifications', () => {
       const customer = await bank.user(uniqueName('ncrash'));
       const mail: MailMessage[] = [];
       let dieAfterSending = true;
-      const consumer = notificationConsumer({
-        db: bank.app.context.db,
-        config: bank.app.context.config,
-        mailer: {
-          send: async (message) => {
-            mail.push(message);
-            if (dieAfterSending) {
-              dieAfterSending = false;
-              throw new Error('connection lost before the server confirmed');
-            }
-          },
-        },
-        sms: { send: async () => undefined },
+      const consumer = consumerMailingWith(async (message) => {
+        mail.push(message);
+        if (dieAfterSending) {
+          dieAfterSending = false;
+          throw new Error('connection lost before the server confirmed');
+        }
       });
       const event: OutboxEvent = { id: `7${Date.now()}`, topic: 'user.password_changed', userIds: [customer.userId], payload: { user_id: customer.userId }, createdAt: new Date() };
       await expect(consumer.handle(event)).rejects.toThrow('connection lost');
