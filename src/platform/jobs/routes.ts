@@ -32,17 +32,16 @@ const jobsSchema = z.object({
 const retrySchema = z.object({ id: z.string(), state: z.literal('created') });
 
 function encodeFailedCursor(job: FailedJob): string {
-  return Buffer.from(`j1:${job.failedAt.toISOString()}:${job.id}`).toString('base64url');
+  return Buffer.from(`j1:${job.failedAtUs}:${job.id}`).toString('base64url');
 }
 
-function decodeFailedCursor(cursor: string | undefined): { failedAt: Date; id: string } | undefined {
+function decodeFailedCursor(cursor: string | undefined): { failedAtUs: bigint; id: string } | undefined {
   if (cursor === undefined || cursor === '') return undefined;
-  const match = /^j1:(\d{4}-\d{2}-\d{2}T[0-9:.]+Z):([0-9a-f-]{36})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
-  const failedAt = new Date(match?.[1] ?? 'invalid');
-  if (match?.[2] === undefined || !isUuid(match[2]) || Number.isNaN(failedAt.getTime())) {
+  const match = /^j1:(-?[0-9]{1,18}):([0-9a-f-]{36})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  if (match?.[1] === undefined || match[2] === undefined || !isUuid(match[2])) {
     throw validationError('invalid_cursor', 'cursor is not valid; use next_cursor from the previous page.', 'cursor');
   }
-  return { failedAt, id: match[2] };
+  return { failedAtUs: BigInt(match[1]), id: match[2] };
 }
 
 /** The queues with jobs, and those this process declared that have none yet (all counts zero), by name. */

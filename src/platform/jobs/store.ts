@@ -103,14 +103,18 @@ export interface FailedJob {
   readonly error: string | null;
   readonly createdAt: Date;
   readonly failedAt: Date;
+  /** failedAt in microseconds since the epoch (the database's precision), for the cursor. */
+  readonly failedAtUs: bigint;
 }
 
-/** Dead-lettered jobs, newest first, after the (failedAt, id) cursor. */
-export async function listFailed(db: Db, page: { limit: number; after?: { failedAt: Date; id: string } | undefined }): Promise<FailedJob[]> {
+/** Dead-lettered jobs, newest first, after the (failedAtUs, id) cursor. */
+export async function listFailed(db: Db, page: { limit: number; after?: { failedAtUs: bigint; id: string } | undefined }): Promise<FailedJob[]> {
   const after = page.after;
-  const result = await sql<{ id: string; queue: string; retry_count: number; last_error: string | null; created_at: Date; finished_at: Date }>`
-    select id, queue, retry_count, last_error, created_at, finished_at from jobs
-    where state = 'failed' ${after === undefined ? sql`` : sql`and (finished_at, id) < (${after.failedAt}, ${after.id}::uuid)`}
+  const result = await sql<{ id: string; queue: string; retry_count: number; last_error: string | null; created_at: Date; finished_at: Date; finished_us: string }>`
+    select id, queue, retry_count, last_error, created_at, finished_at, ((extract(epoch from finished_at) * 1000000)::bigint)::text as finished_us from jobs
+    where state = 'failed' ${
+      after === undefined ? sql`` : sql`and ((extract(epoch from finished_at) * 1000000)::bigint, id) < (${after.failedAtUs.toString()}::bigint, ${after.id}::uuid)`
+    }
     order by finished_at desc, id desc
     limit ${page.limit}`.execute(db);
   return result.rows.map((row) => ({
@@ -120,6 +124,7 @@ export async function listFailed(db: Db, page: { limit: number; after?: { failed
     error: row.last_error,
     createdAt: row.created_at,
     failedAt: row.finished_at,
+    failedAtUs: BigInt(row.finished_us),
   }));
 }
 
