@@ -161,6 +161,28 @@ describe('jobs and outbox', () => {
     const ids = [...first.body.failures, ...second.body.failures].map((item: { id: string }) => item.id);
     expect(new Set(ids).size).toBe(ids.length);
     expectProblem(await bank.request('GET', `${API}/admin/jobs?cursor=bm9wZQ`, { token: admin.token }), 422, 'invalid_cursor');
+    // Failures within one millisecond (microseconds apart) are each listed once across pages.
+    const close: string[] = [];
+    for (const micros of ['123456', '123457', '123458']) {
+      const id = await bank.app.context.jobs.send('test.parked', { micros }, { startAfterSeconds: 3600 });
+      await sql`update jobs set state = 'failed', finished_at = ${`2026-01-01T00:00:00.${micros}Z`}::timestamptz, last_error = 'x' where id = ${id}::uuid`.execute(
+        bank.app.context.db,
+      );
+      close.push(id as string);
+    }
+    const listed: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: { body: { failures: Array<{ id: string }>; next_cursor: string | null } } = await bank.request(
+        'GET',
+        `${API}/admin/jobs?limit=1${cursor === null ? '' : `&cursor=${cursor}`}`,
+        { token: admin.token },
+      );
+      listed.push(...page.body.failures.map((item) => item.id));
+      cursor = page.body.next_cursor;
+    } while (cursor !== null);
+    expect(listed.filter((id) => close.includes(id))).toEqual([...close].reverse());
+    expect(new Set(listed).size).toBe(listed.length);
     expect((await bank.request('GET', `${API}/admin/jobs?limit=101`, { token: admin.token })).status).toBe(422);
   });
 
