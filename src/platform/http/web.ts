@@ -70,7 +70,7 @@ function fileUnder(root: string, path: string): string | undefined {
 
 export async function registerWebApp(app: FastifyInstance, options: { apiPrefix: string; root?: string }): Promise<void> {
   const { apiPrefix, root = defaultWebRoot() } = options;
-  await app.register(fastifyStatic, { serve: false, root, suppressWarning: true });
+  await app.register(fastifyStatic, { serve: false, root });
   const sendIndex = (reply: FastifyReply) => {
     if (!isFile(join(root, 'index.html'))) {
       return reply.code(503).type('text/plain; charset=utf-8').send(NOT_BUILT);
