@@ -140,6 +140,23 @@ function smsOptions(config: Config, log: (line: string) => void): SmsOptions {
   };
 }
 
+/** How long after a caller last waited for a database session background work still counts it as busy. */
+const CONTENTION_HOLD_MS = 250;
+
+/**
+ * Whether callers wait, or waited within `holdMs`, for a database session: PGlite records every
+ * wait; for a pool, waits seen when this is asked count as well.
+ */
+function contentionSignal(database: Database, holdMs: number): () => boolean {
+  let seenAtMs = 0;
+  return () => {
+    const stats = database.poolStats();
+    const nowMs = Date.now();
+    if (stats.waiting > 0) seenAtMs = nowMs;
+    return nowMs - Math.max(seenAtMs, stats.contendedAtMs ?? 0) < holdMs;
+  };
+}
+
 export async function createContext(options: CreateAppOptions & { database: Database }): Promise<AppContext> {
   const { config, database } = options;
   await migrateToLatest(database.db, migrations);
@@ -165,8 +182,9 @@ export async function createContext(options: CreateAppOptions & { database: Data
     activeTimeoutSeconds: config.JOBS_ACTIVE_TIMEOUT_SECONDS,
     retentionDays: config.JOBS_RETENTION_DAYS,
     now,
-    // PGlite has one session: background work waits while requests queue for it.
-    busy: database.kind === 'pglite' ? () => database.poolStats().waiting > 0 : undefined,
+    // Requests first: background work waits while requests queue for a database session, or queued
+    // for one moments ago (under steady load the queue empties and fills again between two looks).
+    busy: contentionSignal(database, CONTENTION_HOLD_MS),
     log,
   });
   const inMemory = config.DATA_DIR.startsWith('memory://');

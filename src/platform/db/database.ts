@@ -18,6 +18,8 @@ export interface PoolStats {
   readonly total: number;
   readonly idle: number;
   readonly waiting: number;
+  /** When a caller last had to wait for a connection (ms since the epoch; 0: never or unknown). */
+  readonly contendedAtMs?: number;
 }
 
 export interface Database {
@@ -165,7 +167,7 @@ async function openPGlite(options: OpenDatabaseOptions): Promise<Database> {
           }),
         ),
       kind: 'pglite',
-      poolStats: () => ({ total: 1, idle: 1, waiting: dialect.waiting }),
+      poolStats: () => ({ total: 1, idle: 1, waiting: dialect.waiting, contendedAtMs: dialect.contendedAtMs }),
       close: async () => {
         try {
           await db.destroy();

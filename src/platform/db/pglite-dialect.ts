@@ -49,6 +49,8 @@ class PGliteDriver implements Driver {
   private readonly connection: PGliteConnection;
   private busy = false;
   private readonly waiters: Array<() => void> = [];
+  /** When a caller last had to wait for the session (ms since the epoch; 0: never). */
+  contendedAtMs = 0;
 
   constructor(private readonly client: PGlite) {
     this.connection = new PGliteConnection(client);
@@ -59,7 +61,10 @@ class PGliteDriver implements Driver {
   }
 
   async acquireConnection(): Promise<DatabaseConnection> {
-    if (this.busy) await new Promise<void>((resolve) => this.waiters.push(resolve));
+    if (this.busy) {
+      this.contendedAtMs = Date.now();
+      await new Promise<void>((resolve) => this.waiters.push(resolve));
+    }
     this.busy = true;
     return this.connection;
   }
@@ -128,6 +133,11 @@ export class PGliteDialect implements Dialect {
 
   get waiting(): number {
     return this.driver?.waiting ?? 0;
+  }
+
+  /** When a caller last had to wait for the session (ms since the epoch; 0: never). */
+  get contendedAtMs(): number {
+    return this.driver?.contendedAtMs ?? 0;
   }
 
   /** Runs work with the PGlite session to itself (between Kysely's transactions). */

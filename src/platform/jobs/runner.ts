@@ -26,7 +26,7 @@ export interface JobRunnerOptions {
   readonly retentionDays: number;
   readonly now?: () => Date;
   /**
-   * Whether the database is under pressure (PGlite: requests wait for its single session). Then
+   * Whether the database is under pressure (requests wait for a session, or did moments ago). Then
    * the relay and the queues look for work at most once per BUSY_DEFER_MS_MAX, so that background
    * work yields to the requests and catches up when they are done.
    */
