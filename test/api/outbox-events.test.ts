@@ -32,7 +32,10 @@ describe('outbox events of customer actions', () => {
     const deadline = Date.now() + 15_000;
     for (;;) {
       await bank.app.context.jobs.relayPending();
-      const found = events.filter((event) => event.topic === topic && event.userIds.includes(userId));
+      // Jobs run concurrently, so handling order is not commit order; the outbox id is.
+      const found = events
+        .filter((event) => event.topic === topic && event.userIds.includes(userId))
+        .sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : BigInt(a.id) > BigInt(b.id) ? 1 : 0));
       if (found.length >= count || Date.now() > deadline) return found;
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
