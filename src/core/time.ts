@@ -108,14 +108,28 @@ export function isCalendarDate(date: string): boolean {
   return !Number.isNaN(parsed.getTime()) && parsed.toISOString().slice(0, 10) === date;
 }
 
+export interface BankDay {
+  readonly date: string;
+  readonly startsAt: Date;
+  readonly endsAt: Date;
+}
+
+/** The last bank day computed per zone: every movement asks, and nearly all fall in the same day. */
+const bankDayCache = new Map<string, BankDay>();
+
 /** The bank day containing an instant: when it started and when the next one starts. */
-export function bankDay(instant: Date, timeZone: string): { date: string; startsAt: Date; endsAt: Date } {
+export function bankDay(instant: Date, timeZone: string): BankDay {
+  const time = instant.getTime();
+  const cached = bankDayCache.get(timeZone);
+  if (cached !== undefined && time >= cached.startsAt.getTime() && time < cached.endsAt.getTime()) return cached;
   const date = localDate(instant, timeZone);
-  return {
+  const day: BankDay = Object.freeze({
     date,
     startsAt: startOfLocalDate(date, timeZone),
     endsAt: startOfLocalDate(addDays(date, 1), timeZone),
-  };
+  });
+  bankDayCache.set(timeZone, day);
+  return day;
 }
 
 /** The local date and time of an instant in the zone, as "YYYY-MM-DD HH:MM:SS". */

@@ -45,6 +45,15 @@ describe('script literals (PostgreSQL)', () => {
     expect((await client.query("select to_regclass('canary') is not null as present")).rows[0].present).toBe(true);
   });
 
+  it('quotes text exactly as the driver does', () => {
+    fc.assert(
+      fc.property(anyText, (value) => {
+        expect(literal(value)).toBe(pg.escapeLiteral(value));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
   it('writes integers exactly and refuses what is not one', async () => {
     const values = [0n, -1n, 9007199254740993n, 2n ** 63n - 1n, -(2n ** 63n)];
     const result = await client.query(`select v::text from unnest(${arrayLiteral(values, 'int8')}) with ordinality as t(v, o) order by o`);

@@ -106,6 +106,19 @@ export function defaultDailyLimitMinor(config: Config, type: AccountType, curren
  * multi-currency support).
  */
 function configuredAmountMinor(text: string, currency: string): bigint {
+  const cacheKey = `${currency} ${text}`;
+  let amountMinor = configuredAmounts.get(cacheKey);
+  if (amountMinor === undefined) {
+    amountMinor = parseConfiguredAmount(text, currency);
+    configuredAmounts.set(cacheKey, amountMinor);
+  }
+  return amountMinor;
+}
+
+/** Configured amounts already converted (a handful of settings times a handful of currencies). */
+const configuredAmounts = new Map<string, bigint>();
+
+function parseConfiguredAmount(text: string, currency: string): bigint {
   const unit = currencyOf(currency);
   const [whole = '0', fraction = ''] = text.split('.');
   return parseAmount(`${whole}${unit.exponent > 0 ? `.${fraction.padEnd(unit.exponent, '0').slice(0, unit.exponent)}` : ''}`, unit, { allowZero: true, maxMinor: 10n ** 18n });

@@ -30,9 +30,19 @@ export const SYSTEM_ACTOR: AuditActor = { userId: null, role: 'system' };
 const SECRET_WORDS = new Set(['password', 'passwords', 'passphrase', 'pin', 'secret', 'secrets', 'token', 'tokens', 'otp', 'recovery', 'hash', 'salt', 'cookie', 'authorization', 'totp']);
 
 function isSecretKey(key: string): boolean {
-  const words = key.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase().split(/[^a-z0-9]+/);
-  return words.some((word) => SECRET_WORDS.has(word));
+  let secret = secretKeys.get(key);
+  if (secret === undefined) {
+    const words = key.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase().split(/[^a-z0-9]+/);
+    secret = words.some((word) => SECRET_WORDS.has(word));
+    // Keys come from code, not from users, so the set stays small; the bound is a safety net.
+    if (secretKeys.size >= 10_000) secretKeys.clear();
+    secretKeys.set(key, secret);
+  }
+  return secret;
 }
+
+/** Whether each key seen so far is secret (audit rows repeat the same few keys). */
+const secretKeys = new Map<string, boolean>();
 const DEPTH_MAX = 8;
 
 /** A copy of a value with every secret-looking key replaced by "[redacted]". */
