@@ -69,6 +69,15 @@ export interface Target {
   readonly reference?: boolean;
 }
 
+export interface BackgroundDrain {
+  readonly before: string;
+  /** Outbox events not relayed plus outbox jobs waiting or running, when the wait began (null: not reported). */
+  readonly backlogAtStart: number | null;
+  readonly seconds: number;
+  /** Whether the backlog reached zero (false: the wait gave up at its limit). */
+  readonly drained: boolean;
+}
+
 export interface BenchResults {
   readonly version: 1;
   readonly startedAt: string;
@@ -95,6 +104,8 @@ export interface BenchResults {
   pglite: (ThroughputPhase & { dataset: Record<string, unknown>; serverLog: ServerLog | null }) | null;
   serverLog: ServerLog | null;
   maxRssMb: { postgres: number | null; pglite: number | null };
+  /** Waits for background work (outbox events and their jobs) to finish before each measurement. */
+  drains: BackgroundDrain[];
   targets: Target[];
   notes: string[];
 }
@@ -250,6 +261,23 @@ export function renderMarkdown(r: BenchResults): string {
     out.push('|---|---:|---:|---:|---|');
     out.push(`| wrk -t1 (Lua status counting) | ${fixed(g.wrk.requestsPerSecond)} | ${g.wrk.generatorCpuPercent ?? '?'}% | ${g.wrk.serverCpuPercent ?? '?'}% | ${statusList(g.wrk.statuses)} |`);
     out.push(`| node:http closed loop | ${fixed(g.node.requestsPerSecond)} | ${g.node.generatorCpuPercent}% | ${g.node.serverCpuPercent ?? '?'}% | ${statusList(g.node.statuses)} |`);
+    out.push('');
+  }
+
+  if (r.drains.length > 0) {
+    out.push('## Background work between measurements');
+    out.push('');
+    out.push(
+      'Every posted movement writes an outbox event, which becomes jobs (notifications, e-mails, webhooks) that the server runs in the background, yielding to requests. ' +
+        'Before each measurement the harness waits until no outbox event or outbox job is left (read from `kosh_outbox_pending_events` and `kosh_jobs` in `/metrics`), ' +
+        'so that a measurement carries its own background work, not the data preparation\'s or the previous level\'s. The backlog at each wait is what the previous step left behind.',
+    );
+    out.push('');
+    out.push('| before | backlog | seconds to drain | drained |');
+    out.push('|---|---:|---:|---|');
+    for (const drain of r.drains) {
+      out.push(`| ${drain.before} | ${drain.backlogAtStart === null ? 'not reported' : fixed(drain.backlogAtStart)} | ${fixed(drain.seconds, 1)} | ${drain.drained ? 'yes' : 'no (gave up)'} |`);
+    }
     out.push('');
   }
 

@@ -35,6 +35,7 @@ import type { OpenLoopResult } from './open-loop.js';
 import {
   renderMarkdown,
   ratio,
+  type BackgroundDrain,
   type BenchResults,
   type DriftCheck,
   type PgbenchRun,
@@ -659,9 +660,53 @@ function describeRun(run: WrkRun): string {
   );
 }
 
-async function throughputPhase(server: KoshServer, dataFile: string, mode: 'uniform' | 'hot', levels: number[], nonce: string): Promise<ThroughputPhase> {
+const backgroundDrains: BackgroundDrain[] = [];
+/** How long to wait for background work before measuring anyway. */
+const DRAIN_LIMIT_MS = 15 * 60_000;
+
+/** Outbox events not relayed plus outbox jobs waiting or running, from /metrics (null: not reported). */
+async function backgroundBacklog(url: string): Promise<number | null> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  let backlog: number | null = null;
+  for (const line of text.split('\n')) {
+    const match = /^kosh_outbox_pending_events (\d+)$/.exec(line) ?? /^kosh_jobs\{queue="outbox\.[^"]*",state="(?:created|retry|active)"\} (\d+)$/.exec(line);
+    if (match !== null) backlog = (backlog ?? 0) + Number(match[1]);
+  }
+  return backlog;
+}
+
+/** Waits until the server's background work is done, so that the next measurement starts clean. */
+async function drainBackground(server: KoshServer, before: string): Promise<void> {
+  const started = performance.now();
+  let atStart: number | null | undefined;
+  let lastLog = started;
+  let drained = false;
+  for (;;) {
+    const backlog = await backgroundBacklog(server.url);
+    atStart ??= backlog;
+    if (backlog === null || backlog === 0) {
+      drained = true;
+      break;
+    }
+    if (performance.now() - started > DRAIN_LIMIT_MS) {
+      log(`  background work not done after ${DRAIN_LIMIT_MS / 60_000} min (${backlog} left); measuring anyway`);
+      break;
+    }
+    if (performance.now() - lastLog > 10_000) {
+      log(`  waiting for background work: ${backlog} outbox events and jobs left`);
+      lastLog = performance.now();
+    }
+    await sleep(500);
+  }
+  const seconds = Math.round((performance.now() - started) / 100) / 10;
+  backgroundDrains.push({ before, backlogAtStart: atStart ?? null, seconds, drained });
+  if ((atStart ?? 0) > 0) log(`  background work before ${before}: ${atStart} items drained in ${seconds} s`);
+}
+
+async function throughputPhase(server: KoshServer, dataFile: string, mode: 'uniform' | 'hot', levels: number[], nonce: string, label: string = mode): Promise<ThroughputPhase> {
   const runs: WrkRun[] = [];
   for (const connections of levels) {
+    await drainBackground(server, `${label}, ${connections} connections`);
     const run = await runWrk(server, { connections, durationS: options.durationS, scriptArgs: [dataFile, mode, `${nonce}-${mode}-c${connections}`] });
     log(`  ${mode} ${describeRun(run)}`);
     runs.push(run);
@@ -672,7 +717,8 @@ async function throughputPhase(server: KoshServer, dataFile: string, mode: 'unif
   return { levels: runs, best };
 }
 
-async function warmUp(server: KoshServer, dataFile: string, nonce: string): Promise<WrkRun> {
+async function warmUp(server: KoshServer, dataFile: string, nonce: string, label: string): Promise<WrkRun> {
+  await drainBackground(server, `${label} warm-up`);
   log(`warm-up: ${options.warmupS} s of uniform transfers at 64 connections (not counted)`);
   const run = await runWrk(server, { connections: 64, durationS: options.warmupS, scriptArgs: [dataFile, 'uniform', `${nonce}-warmup`] });
   log(`  warm-up ${describeRun(run)}`);
@@ -964,7 +1010,7 @@ async function main(results: BenchResults): Promise<void> {
   const data = loadDataFor(bank.customers, tokens, merchant);
   const files = await writeLoadData(tmp, 'postgres-load', data);
 
-  results.warmup = await warmUp(server, files.lua, nonce);
+  results.warmup = await warmUp(server, files.lua, nonce, 'PostgreSQL');
   track(results.warmup.server);
 
   // 3. Uniform transfers.
@@ -990,6 +1036,7 @@ async function main(results: BenchResults): Promise<void> {
   for (const fraction of fractions) {
     const rate = Math.max(1, Math.round(bestUniform * fraction));
     log(`open-loop latency at ${rate} transfers/s (${Math.round(fraction * 100)}% of the best uniform rate) for ${options.latencyDurationS} s (after ${options.latencyWarmupS} s warm-up)`);
+    await drainBackground(server, `open loop at ${Math.round(fraction * 100)}%`);
     const latencySampler = new ProcessSampler(server.pid);
     const openLoop = await runNodeScript<OpenLoopResult>(
       OPEN_LOOP,
@@ -1077,9 +1124,9 @@ async function main(results: BenchResults): Promise<void> {
     onCleanup(() => embedded.stop());
     const pgliteTokens = await signIn(embedded.url, small.customers.map((c) => c.username));
     const pgliteFiles = await writeLoadData(tmp, 'pglite-load', loadDataFor(small.customers, pgliteTokens, null));
-    const warm = await warmUp(embedded, pgliteFiles.lua, `${nonce}-pglite`);
+    const warm = await warmUp(embedded, pgliteFiles.lua, `${nonce}-pglite`, 'PGlite');
     log(`PGlite uniform transfers: ${options.pgliteConnections.join(', ')} connections, ${options.durationS} s each`);
-    const phase = await throughputPhase(embedded, pgliteFiles.lua, 'uniform', options.pgliteConnections, `${nonce}-pglite`);
+    const phase = await throughputPhase(embedded, pgliteFiles.lua, 'uniform', options.pgliteConnections, `${nonce}-pglite`, 'PGlite uniform');
     const pgliteRss = [warm, ...phase.levels].map((run) => run.server.maxRssMb).filter((value): value is number => value !== null);
     results.maxRssMb.pglite = pgliteRss.length === 0 ? null : Math.max(...pgliteRss);
     await embedded.stop();
@@ -1136,6 +1183,7 @@ const results: BenchResults = {
   pglite: null,
   serverLog: null,
   maxRssMb: { postgres: null, pglite: null },
+  drains: backgroundDrains,
   targets: [],
   notes: [],
 };

@@ -23,8 +23,9 @@ import { createTokenService } from './platform/http/tokens.js';
 import { createMetrics } from './platform/metrics.js';
 import { loadSecrets } from './platform/secrets.js';
 import { dataKeyFor } from './platform/data-key.js';
-import { createJobRunner, jobRoutes, jobsMigrations } from './platform/jobs/index.js';
+import { countUnfinished, createJobRunner, jobRoutes, jobsMigrations } from './platform/jobs/index.js';
 import { outboxMigrations } from './platform/outbox/migrations.js';
+import { countPending } from './platform/outbox/relay.js';
 import { createMailer } from './platform/mail/index.js';
 import { createSmsSender, type SmsOptions } from './platform/sms/index.js';
 
@@ -160,7 +161,13 @@ function contentionSignal(database: Database, holdMs: number): () => boolean {
 export async function createContext(options: CreateAppOptions & { database: Database }): Promise<AppContext> {
   const { config, database } = options;
   await migrateToLatest(database.db, migrations);
-  const metrics = createMetrics({ poolStats: () => database.poolStats() });
+  const metrics = createMetrics({
+    poolStats: () => database.poolStats(),
+    backlog: async () => {
+      const [outboxPending, jobs] = await Promise.all([countPending(database.db), countUnfinished(database.db)]);
+      return { outboxPending, jobs };
+    },
+  });
   const countRetry = (sqlstate: string) => metrics.transactionRetries.inc({ sqlstate });
   const transact = createTransactor(database.db, countRetry);
   const shutdownHooks: Array<() => Promise<void>> = [];

@@ -14,7 +14,16 @@ export interface Metrics {
   readonly engineBatchDuration: Histogram;
 }
 
-export function createMetrics(options: { poolStats: () => PoolStats; defaultMetrics?: boolean }): Metrics {
+/** Background work not done yet, read from the database when /metrics is scraped. */
+export interface Backlog {
+  readonly outboxPending: number;
+  readonly jobs: readonly { readonly queue: string; readonly state: string; readonly count: number }[];
+}
+
+/** How long one reading of the backlog serves scrapes (two gauges share it). */
+const BACKLOG_TTL_MS = 1000;
+
+export function createMetrics(options: { poolStats: () => PoolStats; backlog?: () => Promise<Backlog>; defaultMetrics?: boolean }): Metrics {
   const registry = new Registry();
   if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'kosh_' });
   const httpRequestDuration = new Histogram({
@@ -60,5 +69,37 @@ export function createMetrics(options: { poolStats: () => PoolStats; defaultMetr
   poolGauge('kosh_db_pool_connections', 'Open database connections.', (stats) => stats.total);
   poolGauge('kosh_db_pool_idle_connections', 'Idle database connections.', (stats) => stats.idle);
   poolGauge('kosh_db_pool_waiting_requests', 'Requests waiting for a database connection.', (stats) => stats.waiting);
+  if (options.backlog !== undefined) registerBacklogGauges(registry, options.backlog);
   return { registry, httpRequestDuration, moneyMovements, transactionRetries, engineBatchSize, engineBatchDuration };
+}
+
+function registerBacklogGauges(registry: Registry, read: () => Promise<Backlog>): void {
+  let reading: { at: number; backlog: Promise<Backlog | null> } | undefined;
+  // A database that cannot answer leaves the gauges empty rather than failing the scrape.
+  const backlog = () => {
+    const now = Date.now();
+    if (reading === undefined || now - reading.at > BACKLOG_TTL_MS) reading = { at: now, backlog: read().catch(() => null) };
+    return reading.backlog;
+  };
+  new Gauge({
+    name: 'kosh_outbox_pending_events',
+    help: 'Committed outbox events not yet handed to their consumers.',
+    registers: [registry],
+    async collect() {
+      const current = await backlog();
+      if (current === null) this.reset();
+      else this.set(current.outboxPending);
+    },
+  });
+  new Gauge({
+    name: 'kosh_jobs',
+    help: 'Background jobs not completed, by queue and state (created, retry, active, failed: dead-lettered).',
+    labelNames: ['queue', 'state'] as const,
+    registers: [registry],
+    async collect() {
+      const current = await backlog();
+      this.reset();
+      for (const row of current?.jobs ?? []) this.set({ queue: row.queue, state: row.state }, row.count);
+    },
+  });
 }

@@ -148,6 +148,25 @@ describe('jobs and outbox', () => {
     expectProblem(await bank.request('POST', `${API}/admin/jobs/not-a-job/retry`, { token: admin.token }), 404, 'job_not_found');
   });
 
+  it('shows the backlog in /metrics: outbox events not relayed, and jobs by queue and state', async () => {
+    const metric = async (pattern: RegExp) => {
+      const reply = await bank.request('GET', '/metrics');
+      expect(reply.status).toBe(200);
+      const match = pattern.exec(reply.text);
+      return match === null ? undefined : Number(match[1]);
+    };
+    const key = uniqueName('gauge');
+    const id = await bank.app.context.jobs.send('test.flaky', { key, failures: 3 });
+    await eventually(async () => (await jobState(id)) === 'failed');
+    const failed = await sql<{ n: number }>`select count(*)::int as n from jobs where queue = 'test.flaky' and state = 'failed'`.execute(bank.app.context.db);
+    // One reading serves scrapes for a second.
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    expect(await metric(/^kosh_jobs\{queue="test\.flaky",state="failed"\} (\d+)$/m)).toBe(failed.rows[0]?.n);
+    expect(await metric(/^kosh_jobs\{queue="test\.flaky",state="completed"\}/m)).toBeUndefined();
+    const pending = await metric(/^kosh_outbox_pending_events (\d+)$/m);
+    expect(pending).toBeGreaterThanOrEqual(0);
+  });
+
   it('pages the failures with a cursor and refuses a forged cursor', async () => {
     for (let index = 0; index < 3; index += 1) {
       const id = await bank.app.context.jobs.send('test.flaky', { key: uniqueName('page'), failures: 9 });

@@ -9,3 +9,4 @@ export { createJobRunner, type JobRunner } from './runner.js';
 export { nextRunAt } from './scheduler.js';
 export { jobsMigrations } from './migrations.js';
 export { jobRoutes } from './routes.js';
+export { countUnfinished } from './store.js';

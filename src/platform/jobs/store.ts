@@ -96,6 +96,13 @@ export async function countByQueue(db: Db): Promise<QueueCounts[]> {
   return [...queues].map(([queue, counts]) => ({ queue, counts }));
 }
 
+/** Jobs not yet completed, per queue and state (for /metrics: waiting work and dead letters). */
+export async function countUnfinished(db: Db): Promise<{ queue: string; state: Exclude<JobState, 'completed'>; count: number }[]> {
+  const result = await sql<{ queue: string; state: Exclude<JobState, 'completed'>; n: number }>`
+    select queue, state, count(*)::int as n from jobs where state in ('created', 'retry', 'active', 'failed') group by queue, state`.execute(db);
+  return result.rows.map((row) => ({ queue: row.queue, state: row.state, count: row.n }));
+}
+
 export interface FailedJob {
   readonly id: string;
   readonly queue: string;

@@ -52,6 +52,12 @@ export async function relayOnce(db: Db, consumers: readonly OutboxConsumer[], ba
   return result.rows[0]?.n ?? 0;
 }
 
+/** Committed outbox events not yet handed to their consumers. */
+export async function countPending(db: Db): Promise<number> {
+  const result = await sql<{ n: number }>`select count(*)::int as n from outbox where relayed_at is null`.execute(db);
+  return result.rows[0]?.n ?? 0;
+}
+
 /** The event a relay job carries. */
 export function eventFromJob(data: Record<string, unknown>): OutboxEvent {
   return {
