@@ -58,21 +58,34 @@ export function displayMoney(amount: string | number | boolean | null | undefine
   const code = typeof currencyCode === 'string' ? currencyCode : '';
   const currency = findCurrency(code);
   if (typeof amount !== 'string' || !/^-?[0-9]{1,20}(\.[0-9]{1,4})?$/.test(amount) || currency === undefined) return `${String(amount ?? '')} ${code}`.trim();
-  const format = new Intl.NumberFormat('en-IN', {
-    style: 'currency',
-    currency: currency.code,
-    minimumFractionDigits: currency.exponent,
-    maximumFractionDigits: currency.exponent,
-  });
+  let format = moneyFormats.get(currency.code);
+  if (format === undefined) {
+    format = new Intl.NumberFormat('en-IN', {
+      style: 'currency',
+      currency: currency.code,
+      minimumFractionDigits: currency.exponent,
+      maximumFractionDigits: currency.exponent,
+    });
+    moneyFormats.set(currency.code, format);
+  }
   // A string argument is formatted exactly (Intl.NumberFormat v3): no float rounding.
   return format.format(amount as `${number}`);
 }
+
+/** Formatters are costly to build and hold no state between calls: one per currency, one per time zone. */
+const moneyFormats = new Map<string, Intl.NumberFormat>();
+const timeFormats = new Map<string, Intl.DateTimeFormat>();
 
 /** A time for people in the bank's time zone: "21 Nov 2026, 10:05 pm". */
 export function displayTime(value: Date | string | null | undefined, timeZone: string): string {
   const instant = value instanceof Date ? value : typeof value === 'string' ? new Date(value) : undefined;
   if (instant === undefined || Number.isNaN(instant.getTime())) return 'an unknown time';
-  return new Intl.DateTimeFormat('en-IN', { dateStyle: 'medium', timeStyle: 'short', timeZone }).format(instant);
+  let format = timeFormats.get(timeZone);
+  if (format === undefined) {
+    format = new Intl.DateTimeFormat('en-IN', { dateStyle: 'medium', timeStyle: 'short', timeZone });
+    timeFormats.set(timeZone, format);
+  }
+  return format.format(instant);
 }
 
 type Value = string | number | boolean | null | undefined;

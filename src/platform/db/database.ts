@@ -54,6 +54,15 @@ export interface OpenDatabaseOptions {
 
 const INT8_OID = 20;
 
+/**
+ * Requests that wait because no connection is free. node-postgres queues every request, even one
+ * an idle connection will take on the next tick, so its waitingCount alone reads as contention on
+ * an idle pool; requests beyond the idle connections are the ones that really wait.
+ */
+function waitingFor(pool: pg.Pool): number {
+  return Math.max(0, pool.waitingCount - pool.idleCount);
+}
+
 export async function openDatabase(options: OpenDatabaseOptions): Promise<Database> {
   if (options.databaseUrl !== undefined) return openPostgres(options.databaseUrl, options);
   return openPGlite(options);
@@ -114,7 +123,7 @@ async function openPostgres(databaseUrl: string, options: OpenDatabaseOptions): 
     poolStats: () => ({
       total: pool.totalCount + writerPool.totalCount,
       idle: pool.idleCount + writerPool.idleCount,
-      waiting: pool.waitingCount + writerPool.waitingCount,
+      waiting: waitingFor(pool) + waitingFor(writerPool),
     }),
     close: async () => {
       await Promise.all([db.destroy(), writerPool.end()]);

@@ -76,11 +76,20 @@ export function createMailer(options: MailerOptions): Mailer {
   const directory = join(options.dataDir, 'mail');
   // The stream transport builds the complete RFC 5322 message without sending it anywhere.
   const transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
+  // Created once, on the first message (a failure is tried again with the next one).
+  let created: Promise<unknown> | undefined;
+  const createDirectory = () => {
+    created ??= mkdir(directory, { recursive: true }).catch((error: unknown) => {
+      created = undefined;
+      throw error;
+    });
+    return created;
+  };
   return {
     destination: directory,
     async send(message) {
       const info = (await transport.sendMail(mailOptions(message, options.from))) as { message: Buffer };
-      await mkdir(directory, { recursive: true });
+      await createDirectory();
       const path = join(directory, fileName(message.id));
       await writeFile(path, info.message);
       log(`mail to ${message.to} written to ${path} (no SMTP_URL configured): ${message.subject}`);
