@@ -21,6 +21,7 @@ import type { RouteRateLimit } from './platform/http/rate-limit.js';
 import { API_PREFIX, buildServer, type Api } from './platform/http/server.js';
 import { createTokenService } from './platform/http/tokens.js';
 import { createMetrics } from './platform/metrics.js';
+import { contentionSignal, RequestActivity } from './platform/activity.js';
 import { loadSecrets } from './platform/secrets.js';
 import { dataKeyFor } from './platform/data-key.js';
 import { countUnfinished, createJobRunner, jobRoutes, jobsMigrations } from './platform/jobs/index.js';
@@ -144,19 +145,6 @@ function smsOptions(config: Config, log: (line: string) => void): SmsOptions {
 /** How long after a caller last waited for a database session background work still counts it as busy. */
 const CONTENTION_HOLD_MS = 250;
 
-/**
- * Whether callers wait, or waited within `holdMs`, for a database session: PGlite records every
- * wait; for a pool, waits seen when this is asked count as well.
- */
-function contentionSignal(database: Database, holdMs: number): () => boolean {
-  let seenAtMs = 0;
-  return () => {
-    const stats = database.poolStats();
-    const nowMs = Date.now();
-    if (stats.waiting > 0) seenAtMs = nowMs;
-    return nowMs - Math.max(seenAtMs, stats.contendedAtMs ?? 0) < holdMs;
-  };
-}
 
 export async function createContext(options: CreateAppOptions & { database: Database }): Promise<AppContext> {
   const { config, database } = options;
@@ -181,6 +169,7 @@ export async function createContext(options: CreateAppOptions & { database: Data
   // The data key is loaded (or generated) now, so that a problem with it stops the start.
   dataKeyFor(config);
   const log = backgroundLog(config, options.logger);
+  const requestActivity = new RequestActivity();
   const jobs = createJobRunner({
     db: database.db,
     databaseKind: database.kind,
@@ -191,7 +180,7 @@ export async function createContext(options: CreateAppOptions & { database: Data
     now,
     // Requests first: background work waits while requests queue for a database session, or queued
     // for one moments ago (under steady load the queue empties and fills again between two looks).
-    busy: contentionSignal(database, CONTENTION_HOLD_MS),
+    busy: contentionSignal(database, requestActivity, CONTENTION_HOLD_MS),
     log,
   });
   const inMemory = config.DATA_DIR.startsWith('memory://');
@@ -222,6 +211,7 @@ export async function createContext(options: CreateAppOptions & { database: Data
     outbox: jobs,
     mailer,
     sms,
+    requestActivity,
     now,
     onShutdown: (hook) => {
       shutdownHooks.push(hook);

@@ -15,6 +15,8 @@ import type { OutboxService } from './outbox/index.js';
 import type { Mailer } from './mail/index.js';
 import type { SmsSender } from './sms/index.js';
 
+import type { RequestActivity } from './activity.js';
+
 export interface AppContext {
   readonly config: Config;
   readonly database: Database;
@@ -32,6 +34,8 @@ export interface AppContext {
   readonly outbox: OutboxService;
   readonly mailer: Mailer;
   readonly sms: SmsSender;
+  /** API requests in flight (the HTTP server counts them; background work yields to them). */
+  readonly requestActivity: RequestActivity;
   /** The current time; one place so that tests can reason about bank days. */
   now(): Date;
   /** Registers work to finish before the database closes (draining queues). */

@@ -188,6 +188,8 @@ export async function buildServer(options: ServerOptions): Promise<Api> {
     maxAge: 600,
   });
   app.addHook('onRequest', async (request, reply) => {
+    // API requests count as activity until their response is finished or abandoned.
+    if (request.url.startsWith(API_PREFIX)) reply.raw.once('close', context.requestActivity.begin());
     reply.header('x-request-id', request.id);
     reply.header('x-content-type-options', 'nosniff');
     reply.header('cache-control', 'no-store');
