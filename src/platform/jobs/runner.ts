@@ -56,6 +56,8 @@ const RELAY_NUDGE_DELAY_MS = 15;
 /** Under pressure, background work looks again after this long, and runs at least this often. */
 const BUSY_RECHECK_MS = 10;
 const BUSY_DEFER_MS_MAX = 1000;
+/** Outbox rows one relay pass hands over while requests press (at most one pass per BUSY_DEFER_MS_MAX). */
+const RELAY_BATCH_UNDER_PRESSURE = 100;
 
 function bounded(value: number | undefined, fallback: number, min: number, max: number): number {
   if (value === undefined || !Number.isFinite(value)) return fallback;
@@ -242,17 +244,20 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
     }
     if (relayTimer !== undefined) clearTimeout(relayTimer);
     relayTimer = undefined;
-    if (busy() && Date.now() - lastRelayMs < BUSY_DEFER_MS_MAX) {
+    const pressed = busy();
+    if (pressed && Date.now() - lastRelayMs < BUSY_DEFER_MS_MAX) {
       armRelay(BUSY_RECHECK_MS);
       return;
     }
     lastRelayMs = Date.now();
-    relaying = relayOnce(db, consumers)
+    // Under pressure a pass hands over fewer rows, so that catching up never competes hard with requests.
+    const batchMax = pressed ? RELAY_BATCH_UNDER_PRESSURE : RELAY_BATCH_MAX;
+    relaying = relayOnce(db, consumers, batchMax)
       .then(
         (relayed) => {
           if (relayed > 0) for (const consumer of consumers) workers.get(consumerQueue(consumer))?.kick();
           // A full batch means more rows wait: another pass follows at once (or when pressure allows).
-          if (relayed >= RELAY_BATCH_MAX) relayAgain = true;
+          if (relayed >= batchMax) relayAgain = true;
         },
         (error: unknown) => {
           if (!stopping) log.warn({ err: error }, 'outbox relay failed');
