@@ -21,7 +21,7 @@ import type { RouteRateLimit } from './platform/http/rate-limit.js';
 import { API_PREFIX, buildServer, type Api } from './platform/http/server.js';
 import { createTokenService } from './platform/http/tokens.js';
 import { createMetrics } from './platform/metrics.js';
-import { contentionSignal, RequestActivity } from './platform/activity.js';
+import { requestPressure, RequestActivity } from './platform/activity.js';
 import { loadSecrets } from './platform/secrets.js';
 import { dataKeyFor } from './platform/data-key.js';
 import { countUnfinished, createJobRunner, jobRoutes, jobsMigrations } from './platform/jobs/index.js';
@@ -180,7 +180,7 @@ export async function createContext(options: CreateAppOptions & { database: Data
     now,
     // Requests first: background work waits while requests queue for a database session, or queued
     // for one moments ago (under steady load the queue empties and fills again between two looks).
-    busy: contentionSignal(database, requestActivity, CONTENTION_HOLD_MS),
+    pressure: requestPressure(database, requestActivity, CONTENTION_HOLD_MS),
     log,
   });
   const inMemory = config.DATA_DIR.startsWith('memory://');

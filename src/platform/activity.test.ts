@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Database } from './db/database.js';
-import { contentionSignal, eventLoopUtilization, RequestActivity } from './activity.js';
+import { eventLoopUtilization, requestPressure, RequestActivity } from './activity.js';
 
 describe('RequestActivity', () => {
   it('is active while a request runs and for the hold after the last one ends', () => {
@@ -22,22 +22,27 @@ describe('RequestActivity', () => {
   });
 });
 
-describe('contentionSignal', () => {
+describe('requestPressure', () => {
   const database = (waiting: number, contendedAtMs = 0) =>
     ({ poolStats: () => ({ total: 1, idle: 0, waiting, contendedAtMs }) }) as unknown as Database;
+  const idleLoop = () => 0.1;
+  const busyLoop = () => 0.9;
 
-  it('is busy only while requests run and callers wait for a session or the event loop is busy', () => {
+  it('is idle without requests, whatever background work does', () => {
     const activity = new RequestActivity();
-    const idleLoop = () => 0.1;
-    const busyLoop = () => 0.9;
-    // Background work waiting for sessions among itself, or keeping the loop busy, is no contention.
-    expect(contentionSignal(database(3), activity, 250, busyLoop)()).toBe(false);
-    expect(contentionSignal(database(0, Date.now()), activity, 250, idleLoop)()).toBe(false);
+    // Background work waiting for sessions among itself, or keeping the loop busy, is no pressure.
+    expect(requestPressure(database(3), activity, 250, busyLoop)()).toBe('idle');
+    expect(requestPressure(database(0, Date.now()), activity, 250, idleLoop)()).toBe('idle');
+  });
+
+  it('is shared while requests run, and pressed when they wait for a session or the loop is busy', () => {
+    const activity = new RequestActivity();
     const end = activity.begin();
-    expect(contentionSignal(database(3), activity, 250, idleLoop)()).toBe(true);
-    expect(contentionSignal(database(0, Date.now()), activity, 250, idleLoop)()).toBe(true);
-    expect(contentionSignal(database(0, Date.now() - 1000), activity, 250, idleLoop)()).toBe(false);
-    expect(contentionSignal(database(0), activity, 250, busyLoop)()).toBe(true);
+    expect(requestPressure(database(0), activity, 250, idleLoop)()).toBe('shared');
+    expect(requestPressure(database(3), activity, 250, idleLoop)()).toBe('pressed');
+    expect(requestPressure(database(0, Date.now()), activity, 250, idleLoop)()).toBe('pressed');
+    expect(requestPressure(database(0, Date.now() - 1000), activity, 250, idleLoop)()).toBe('shared');
+    expect(requestPressure(database(0), activity, 250, busyLoop)()).toBe('pressed');
     end();
   });
 

@@ -50,19 +50,30 @@ export function eventLoopUtilization(windowMs = 100): () => number {
 export const LOOP_BUSY_UTILIZATION = 0.5;
 
 /**
- * Whether background work should yield: API requests run (or ran within `holdMs`) and either
- * callers wait, or waited within `holdMs`, for a database session (PGlite records every wait; for
- * a pool, waits seen when this is asked count as well), or the event loop is busy more than half
- * the time. Without requests, background work competes only with itself; with a few, it runs as
- * usual.
+ * How much background work (jobs, the outbox relay) should hold back for requests:
+ * - 'idle': no API request ran within `holdMs`; background work runs at full speed (its own jobs
+ *   waiting for database sessions, as on PGlite's single session, are no reason to hold back);
+ * - 'shared': requests run; background work goes on, one job at a time per queue;
+ * - 'pressed': requests run and either wait, or waited within `holdMs`, for a database session
+ *   (PGlite records every wait; for a pool, waits seen when this is asked count as well), or keep
+ *   the event loop busy more than half the time; background work looks for work at most once a
+ *   second.
  */
-export function contentionSignal(database: Database, requests: RequestActivity, holdMs: number, loopUtilization: () => number = eventLoopUtilization()): () => boolean {
+export type Pressure = 'idle' | 'shared' | 'pressed';
+
+export function requestPressure(
+  database: Database,
+  requests: RequestActivity,
+  holdMs: number,
+  loopUtilization: () => number = eventLoopUtilization(),
+): () => Pressure {
   let seenAtMs = 0;
   return () => {
-    if (!requests.activeWithin(holdMs)) return false;
+    if (!requests.activeWithin(holdMs)) return 'idle';
     const stats = database.poolStats();
     const nowMs = Date.now();
     if (stats.waiting > 0) seenAtMs = nowMs;
-    return nowMs - Math.max(seenAtMs, stats.contendedAtMs ?? 0) < holdMs || loopUtilization() >= LOOP_BUSY_UTILIZATION;
+    const waited = nowMs - Math.max(seenAtMs, stats.contendedAtMs ?? 0) < holdMs;
+    return waited || loopUtilization() >= LOOP_BUSY_UTILIZATION ? 'pressed' : 'shared';
   };
 }

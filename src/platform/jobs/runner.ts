@@ -8,6 +8,7 @@
  * failed attempt goes back to the queue after its backoff; after its last retry the job stays
  * 'failed' (the dead letter) until an admin retries it.
  */
+import type { Pressure } from '../activity.js';
 import type { Db, DatabaseKind } from '../db/database.js';
 import { consumerQueue, eventFromJob, RELAY_BATCH_MAX, relayOnce } from '../outbox/relay.js';
 import { onOutboxWrite, type OutboxConsumer, type OutboxService } from '../outbox/index.js';
@@ -26,11 +27,11 @@ export interface JobRunnerOptions {
   readonly retentionDays: number;
   readonly now?: () => Date;
   /**
-   * Whether the database is under pressure (requests wait for a session, or did moments ago). Then
-   * the relay and the queues look for work at most once per BUSY_DEFER_MS_MAX, so that background
-   * work yields to the requests and catches up when they are done.
+   * How much requests press (see platform/activity.ts): 'idle', full speed; 'shared', one job at a
+   * time per queue and smaller relay passes; 'pressed', also at most one look per
+   * BUSY_DEFER_MS_MAX, so that background work yields and catches up when the requests are done.
    */
-  readonly busy?: () => boolean;
+  readonly pressure?: () => Pressure;
   readonly log?: { info(message: string): void; warn(object: object, message: string): void };
 }
 
@@ -56,7 +57,7 @@ const RELAY_NUDGE_DELAY_MS = 15;
 /** Under pressure, background work looks again after this long, and runs at least this often. */
 const BUSY_RECHECK_MS = 10;
 const BUSY_DEFER_MS_MAX = 1000;
-/** Outbox rows one relay pass hands over while requests press (at most one pass per BUSY_DEFER_MS_MAX). */
+/** Outbox rows one relay pass hands over while requests run (when they press, one pass per BUSY_DEFER_MS_MAX). */
 const RELAY_BATCH_UNDER_PRESSURE = 100;
 
 function bounded(value: number | undefined, fallback: number, min: number, max: number): number {
@@ -108,7 +109,7 @@ class QueueWorker {
     readonly queue: string,
     private readonly policy: QueuePolicy,
     private readonly handler: JobHandler<Record<string, unknown>>,
-    private readonly runner: { db: Db; pollIntervalMs: number; busy(): boolean; warn(object: object, message: string): void },
+    private readonly runner: { db: Db; pollIntervalMs: number; pressure(): Pressure; warn(object: object, message: string): void },
   ) {}
 
   start(): void {
@@ -150,10 +151,12 @@ class QueueWorker {
   }
 
   private async poll(): Promise<void> {
-    const free = this.policy.concurrency - this.running;
+    const pressure = this.runner.pressure();
+    // While requests run, one job at a time per queue.
+    const free = (pressure === 'idle' ? this.policy.concurrency : 1) - this.running;
     this.deferred = false;
     if (free <= 0) return;
-    if (this.runner.busy() && Date.now() - this.lastFetchMs < BUSY_DEFER_MS_MAX) {
+    if (pressure === 'pressed' && Date.now() - this.lastFetchMs < BUSY_DEFER_MS_MAX) {
       this.deferred = true;
       return;
     }
@@ -204,8 +207,8 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
   const workers = new Map<string, QueueWorker>();
   const consumers: OutboxConsumer[] = [];
   const schedules = new Map<string, Schedule>();
-  const busy = options.busy ?? (() => false);
-  const runnerDeps = { db, pollIntervalMs: options.pollIntervalMs, busy, warn: (object: object, message: string) => log.warn(object, message) };
+  const pressure = options.pressure ?? ((): Pressure => 'idle');
+  const runnerDeps = { db, pollIntervalMs: options.pollIntervalMs, pressure, warn: (object: object, message: string) => log.warn(object, message) };
   let started = false;
   let stopping = false;
   let relayTimer: NodeJS.Timeout | undefined;
@@ -244,14 +247,14 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
     }
     if (relayTimer !== undefined) clearTimeout(relayTimer);
     relayTimer = undefined;
-    const pressed = busy();
-    if (pressed && Date.now() - lastRelayMs < BUSY_DEFER_MS_MAX) {
+    const now = pressure();
+    if (now === 'pressed' && Date.now() - lastRelayMs < BUSY_DEFER_MS_MAX) {
       armRelay(BUSY_RECHECK_MS);
       return;
     }
     lastRelayMs = Date.now();
-    // Under pressure a pass hands over fewer rows, so that catching up never competes hard with requests.
-    const batchMax = pressed ? RELAY_BATCH_UNDER_PRESSURE : RELAY_BATCH_MAX;
+    // While requests run a pass hands over fewer rows, so that catching up never competes hard with them.
+    const batchMax = now === 'idle' ? RELAY_BATCH_MAX : RELAY_BATCH_UNDER_PRESSURE;
     relaying = relayOnce(db, consumers, batchMax)
       .then(
         (relayed) => {
