@@ -9,7 +9,7 @@ import { arrayLiteral, type Statement } from '../db/script.js';
 import type { Tx } from '../db/transaction.js';
 import { sql } from 'kysely';
 
-/** The facts the platform publishes (see tmp/contracts.md for each payload). */
+/** The facts the platform publishes; each payload is snake_case JSON, built where the event is written. */
 export type OutboxTopic =
   | 'transfer.posted'
   | 'deposit.posted'
