@@ -142,9 +142,8 @@ function smsOptions(config: Config, log: (line: string) => void): SmsOptions {
   };
 }
 
-/** How long after a caller last waited for a database session background work still counts it as busy. */
+/** How long after the last API request, or the last wait for a database session, background work still yields. */
 const CONTENTION_HOLD_MS = 250;
-
 
 export async function createContext(options: CreateAppOptions & { database: Database }): Promise<AppContext> {
   const { config, database } = options;
@@ -178,8 +177,8 @@ export async function createContext(options: CreateAppOptions & { database: Data
     activeTimeoutSeconds: config.JOBS_ACTIVE_TIMEOUT_SECONDS,
     retentionDays: config.JOBS_RETENTION_DAYS,
     now,
-    // Requests first: background work waits while requests queue for a database session, or queued
-    // for one moments ago (under steady load the queue empties and fills again between two looks).
+    // Requests first: background work slows down while API requests run, and nearly stops while they
+    // wait for a database session or keep the event loop busy (see platform/activity.ts).
     pressure: requestPressure(database, requestActivity, CONTENTION_HOLD_MS),
     log,
   });
