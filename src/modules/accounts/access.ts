@@ -17,7 +17,7 @@ import { parseAmount, currencyOf } from '../../core/money.js';
 import type { Config } from '../../platform/config.js';
 import { accountErrors } from './errors.js';
 import { accountsByIdsStatement, type AccountRecord, type AccountType } from './store.js';
-import { arrayLiteral, runStatement, type Statement } from '../../platform/db/script.js';
+import { parameterized, runStatement, wrapStatement, type Statement } from '../../platform/db/script.js';
 
 /**
  * An account record as loaded with its owner's KYC status, which decides the account's limits.
@@ -38,14 +38,15 @@ export interface Account {
  */
 function tieredAccountsStatement(ids: readonly string[]): Statement<TieredAccountRecord[]> {
   const accounts = accountsByIdsStatement(ids);
-  return {
-    sql: `select a.*, ${kycStatusExpression('a.owner_id')} as owner_kyc_status from (${accounts.sql}) a`,
-    parse: (rows) =>
+  return wrapStatement(
+    accounts,
+    (text) => `select a.*, ${kycStatusExpression('a.owner_id')} as owner_kyc_status from (${text}) a`,
+    (rows) =>
       accounts.parse(rows).map((record, index) => ({
         ...record,
         ownerKycStatus: (rows[index] as { owner_kyc_status: KycStatus | null }).owner_kyc_status ?? undefined,
       })),
-  };
+  );
 }
 
 export async function loadAccounts(executor: Db | Tx, ids: readonly string[]): Promise<Map<string, Account>> {
@@ -130,10 +131,7 @@ function parseConfiguredAmount(text: string, currency: string): bigint {
  */
 export function dailyLimitsStatement(config: Config, ids: readonly string[]): Statement<Map<string, bigint>> {
   const statement = tieredAccountsStatement(ids.filter(isUuid));
-  return {
-    sql: statement.sql,
-    parse: (rows) => new Map(statement.parse(rows).map((record) => [record.id, dailyLimitMinor(config, record)])),
-  };
+  return wrapStatement(statement, (text) => text, (rows) => new Map(statement.parse(rows).map((record) => [record.id, dailyLimitMinor(config, record)])));
 }
 
 /**
@@ -142,16 +140,17 @@ export function dailyLimitsStatement(config: Config, ids: readonly string[]): St
  */
 export function balanceCapsStatement(config: Config, ids: readonly string[]): Statement<Map<string, bigint>> {
   const statement = tieredAccountsStatement(ids.filter(isUuid));
-  return {
-    sql: statement.sql,
-    parse: (rows) =>
+  return wrapStatement(
+    statement,
+    (text) => text,
+    (rows) =>
       new Map(
         statement.parse(rows).flatMap((record) => {
           const capMinor = balanceMaxMinor(config, record);
           return capMinor === null ? [] : [[record.id, capMinor] as const];
         }),
       ),
-  };
+  );
 }
 
 /**
@@ -161,8 +160,8 @@ export function balanceCapsStatement(config: Config, ids: readonly string[]): St
 export function accountOwnersStatement(ids: readonly string[]): Statement<Map<string, string>> {
   const validIds = ids.filter(isUuid);
   if (validIds.length === 0) return { sql: 'select null where false', parse: () => new Map() };
-  return {
-    sql: `select id, owner_id from accounts where id = any (${arrayLiteral(validIds, 'uuid')})`,
-    parse: (rows) => new Map((rows as Array<{ id: string; owner_id: string }>).map((row) => [row.id, row.owner_id])),
-  };
+  return parameterized(
+    (values) => `select id, owner_id from accounts where id = any (${values.array(validIds, 'uuid')})`,
+    (rows) => new Map((rows as Array<{ id: string; owner_id: string }>).map((row) => [row.id, row.owner_id])),
+  );
 }

@@ -2,7 +2,7 @@
 import { sql } from 'kysely';
 import type { Db } from '../../platform/db/database.js';
 import type { Tx } from '../../platform/db/transaction.js';
-import { arrayLiteral, runStatement, type Statement } from '../../platform/db/script.js';
+import { parameterized, runStatement, type Statement } from '../../platform/db/script.js';
 
 type Executor = Db | Tx;
 
@@ -64,10 +64,10 @@ export async function insertAccount(
 }
 
 export function accountsByIdsStatement(ids: readonly string[]): Statement<AccountRecord[]> {
-  return {
-    sql: `select * from accounts where id = any(${arrayLiteral(ids, 'uuid')})`,
-    parse: (rows) => (rows as AccountRow[]).map(toRecord),
-  };
+  return parameterized(
+    (values) => `select * from accounts where id = any(${values.array(ids, 'uuid')})`,
+    (rows) => (rows as AccountRow[]).map(toRecord),
+  );
 }
 
 export async function findAccountsByIds(executor: Executor, ids: readonly string[]): Promise<AccountRecord[]> {

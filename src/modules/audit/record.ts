@@ -3,7 +3,7 @@
  * transaction of the change it records, so the change and its audit row commit together.
  */
 import type { Db } from '../../platform/db/database.js';
-import { arrayLiteral, runStatement, type Statement } from '../../platform/db/script.js';
+import { parameterized, runStatement, type SqlType, type Statement } from '../../platform/db/script.js';
 import type { Tx } from '../../platform/db/transaction.js';
 import type { RequestOrigin } from '../../platform/http/auth.js';
 import { newId } from '../../platform/ids.js';
@@ -67,17 +67,16 @@ function json(value: unknown): string | null {
 
 /** One INSERT of several audit rows, in order (the trigger chains them in this order). */
 export function auditStatement(events: readonly AuditEvent[]): Statement<void> {
-  const column = <T extends string | null>(pick: (event: AuditEvent) => T, type: Parameters<typeof arrayLiteral>[1]) => arrayLiteral(events.map(pick), type);
-  return {
-    sql: `insert into audit_log (id, actor_id, actor_role, action, target_type, target_id, before, after, ip, user_agent, request_id)
+  return parameterized((values) => {
+    const column = (pick: (event: AuditEvent) => string | null, type: SqlType) => values.array(events.map(pick), type);
+    return `insert into audit_log (id, actor_id, actor_role, action, target_type, target_id, before, after, ip, user_agent, request_id)
           select * from unnest(${column(() => newId(), 'uuid')}, ${column((e) => e.actor.userId, 'uuid')},
                                ${column((e) => e.actor.role ?? null, 'text')}, ${column((e) => e.action, 'text')},
                                ${column((e) => e.target.type, 'text')}, ${column((e) => e.target.id, 'text')},
                                ${column((e) => json(e.before), 'jsonb')}, ${column((e) => json(e.after), 'jsonb')},
                                ${column((e) => e.actor.origin?.ip ?? null, 'text')}, ${column((e) => e.actor.origin?.userAgent ?? null, 'text')},
-                               ${column((e) => e.actor.origin?.requestId ?? null, 'text')})`,
-    parse: () => undefined,
-  };
+                               ${column((e) => e.actor.origin?.requestId ?? null, 'text')})`;
+  }, () => undefined);
 }
 
 /** Appends audit rows in the caller's transaction. */

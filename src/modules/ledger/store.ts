@@ -5,7 +5,7 @@ import { sql } from 'kysely';
 import type { LedgerAccountKind, LedgerAccountState, LedgerAccountStatus } from '../../core/ledger.js';
 import type { Db } from '../../platform/db/database.js';
 import type { Tx } from '../../platform/db/transaction.js';
-import { arrayLiteral, type Statement } from '../../platform/db/script.js';
+import { parameterized, type Statement } from '../../platform/db/script.js';
 
 type Executor = Db | Tx;
 
@@ -109,11 +109,11 @@ function toState(row: LedgerAccountRow): LedgerAccountState {
  */
 export function lockAccountsStatement(ids: readonly string[]): Statement<Map<string, LedgerAccountState>> {
   const sorted = [...new Set(ids)].sort();
-  return {
-    sql: `select id, kind, currency, status, allow_overdraft, balance_minor
-            from ledger_accounts where id = any(${arrayLiteral(sorted, 'uuid')}) order by id for update`,
-    parse: (rows) => new Map((rows as LedgerAccountRow[]).map((row) => [row.id, toState(row)])),
-  };
+  return parameterized(
+    (values) => `select id, kind, currency, status, allow_overdraft, balance_minor
+                   from ledger_accounts where id = any(${values.array(sorted, 'uuid')}) order by id for update`,
+    (rows) => new Map((rows as LedgerAccountRow[]).map((row) => [row.id, toState(row)])),
+  );
 }
 
 export interface EntryRow {
@@ -133,18 +133,18 @@ export interface PostingRow {
 /** Inserts entries and then all their postings, each with one set-based statement. */
 export function insertEntriesStatements(entries: readonly EntryRow[], postings: readonly PostingRow[]): [Statement<void>, Statement<void>] {
   return [
-    {
-      sql: `insert into journal_entries (id, kind, description, reverses_entry_id)
-            select * from unnest(${arrayLiteral(entries.map((e) => e.id), 'uuid')}, ${arrayLiteral(entries.map((e) => e.kind), 'text')},
-                                 ${arrayLiteral(entries.map((e) => e.description), 'text')}, ${arrayLiteral(entries.map((e) => e.reversesEntryId), 'uuid')})`,
-      parse: () => undefined,
-    },
-    {
-      sql: `insert into postings (entry_id, account_id, currency, amount_minor)
-            select * from unnest(${arrayLiteral(postings.map((p) => p.entryId), 'uuid')}, ${arrayLiteral(postings.map((p) => p.accountId), 'uuid')},
-                                 ${arrayLiteral(postings.map((p) => p.currency), 'text')}, ${arrayLiteral(postings.map((p) => p.amountMinor), 'int8')})`,
-      parse: () => undefined,
-    },
+    parameterized(
+      (values) => `insert into journal_entries (id, kind, description, reverses_entry_id)
+                   select * from unnest(${values.array(entries.map((e) => e.id), 'uuid')}, ${values.array(entries.map((e) => e.kind), 'text')},
+                                        ${values.array(entries.map((e) => e.description), 'text')}, ${values.array(entries.map((e) => e.reversesEntryId), 'uuid')})`,
+      () => undefined,
+    ),
+    parameterized(
+      (values) => `insert into postings (entry_id, account_id, currency, amount_minor)
+                   select * from unnest(${values.array(postings.map((p) => p.entryId), 'uuid')}, ${values.array(postings.map((p) => p.accountId), 'uuid')},
+                                        ${values.array(postings.map((p) => p.currency), 'text')}, ${values.array(postings.map((p) => p.amountMinor), 'int8')})`,
+      () => undefined,
+    ),
   ];
 }
 

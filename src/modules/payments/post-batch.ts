@@ -27,7 +27,7 @@ import { currencyOf, formatAmount } from '../../core/money.js';
 import { bankDay } from '../../core/time.js';
 import type { AppContext } from '../../platform/context.js';
 import { findStoredResponses, keyId, storeResponses, tryLockKeys, type IdempotencyKeyRef, type ResponseToStore, type StoredResponse } from '../../platform/db/idempotency-store.js';
-import { transactionRunner, type Statement, type StatementRunner } from '../../platform/db/script.js';
+import { transactionRunner, type ScriptStatement, type Statement, type StatementRunner } from '../../platform/db/script.js';
 import type { Tx } from '../../platform/db/transaction.js';
 import { isTransient, keyInUse, keyReused, refusalResponse, type CommandResponse } from '../../platform/http/idempotency.js';
 import { newId } from '../../platform/ids.js';
@@ -336,7 +336,7 @@ export async function postBatch(
   const cappedIds = cappedCreditIds(commands);
   const readCaps = cappedIds.length === 0 ? NO_CAPS : balanceCapsStatement(context.config, cappedIds);
   const readOwners = accountOwnersStatement(customerAccountIds(commands));
-  const reads = await runner.run([lockKeys.sql, readStored.sql, lock.sql, readLimits.sql, readUsage.sql, readNow.sql, readCaps.sql, readOwners.sql]);
+  const reads = await runner.run([lockKeys, readStored, lock, readLimits, readUsage, readNow, readCaps, readOwners]);
   applyKeys(commands, plan, lockKeys.parse(reads[0] ?? []), readStored.parse(reads[1] ?? []), results);
   const states = lock.parse(reads[2] ?? []);
   const usage: Usage = {
@@ -378,18 +378,18 @@ export async function postBatch(
   settleFollowers(commands, plan, results);
 
   // Round trip 2: every write, then commit.
-  const writes: string[] = [];
+  const writes: ScriptStatement[] = [];
   if (accepted.length > 0) {
-    writes.push(...writeEntriesFor(states, accepted.map((item) => item.entry)).map((statement) => statement.sql));
-    writes.push(insertTransfersStatement(accepted.map((item) => item.transfer)).sql);
-    if (usage.added.size > 0) writes.push(addDailyUsageStatement(usage.day, usage.added).sql);
+    writes.push(...writeEntriesFor(states, accepted.map((item) => item.entry)));
+    writes.push(insertTransfersStatement(accepted.map((item) => item.transfer)));
+    if (usage.added.size > 0) writes.push(addDailyUsageStatement(usage.day, usage.added));
   }
   const toStore = responsesToStore(commands, live, results);
-  if (toStore.length > 0) writes.push(storeResponses(toStore, context.config.IDEMPOTENCY_TTL_HOURS).sql);
-  if (accepted.length > 0) writes.push(outboxStatement(accepted.map((item) => item.event)).sql);
+  if (toStore.length > 0) writes.push(storeResponses(toStore, context.config.IDEMPOTENCY_TTL_HOURS));
+  if (accepted.length > 0) writes.push(outboxStatement(accepted.map((item) => item.event)));
   // Last: the audit insert takes the audit chain's head lock, held from here to the commit.
   if (accepted.length > 0) {
-    writes.push(auditStatement(accepted.map((item) => auditEventOf(commands[item.index] as MovementCommand, item.transfer))).sql);
+    writes.push(auditStatement(accepted.map((item) => auditEventOf(commands[item.index] as MovementCommand, item.transfer))));
   }
   await runner.finish(writes);
 

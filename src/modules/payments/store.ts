@@ -2,7 +2,7 @@
 import { sql } from 'kysely';
 import type { Db } from '../../platform/db/database.js';
 import type { Tx } from '../../platform/db/transaction.js';
-import { arrayLiteral, literal, type Literal, type SqlType, type Statement } from '../../platform/db/script.js';
+import { parameterized, type Literal, type SqlType, type Statement } from '../../platform/db/script.js';
 
 type Executor = Db | Tx;
 
@@ -94,38 +94,37 @@ export async function markReversed(tx: Tx, id: string): Promise<void> {
 
 /** Inserts transfer records with one set-based statement (no rows returned). */
 export function insertTransfersStatement(transfers: readonly NewTransfer[]): Statement<void> {
-  const column = (pick: (transfer: NewTransfer) => Literal, type: SqlType) => arrayLiteral(transfers.map(pick), type);
-  return {
-    sql: `insert into transfers (id, kind, from_account_id, to_account_id, amount_minor, currency, description, entry_id,
+  return parameterized((values) => {
+    const column = (pick: (transfer: NewTransfer) => Literal, type: SqlType) => values.array(transfers.map(pick), type);
+    return `insert into transfers (id, kind, from_account_id, to_account_id, amount_minor, currency, description, entry_id,
                                  reversal_of, reason, initiated_by)
           select * from unnest(${column((t) => t.id, 'uuid')}, ${column((t) => t.kind, 'text')},
                                ${column((t) => t.fromAccountId, 'uuid')}, ${column((t) => t.toAccountId, 'uuid')},
                                ${column((t) => t.amountMinor, 'int8')}, ${column((t) => t.currency, 'text')},
                                ${column((t) => t.description, 'text')}, ${column((t) => t.entryId, 'uuid')},
                                ${column((t) => t.reversalOf, 'uuid')}, ${column((t) => t.reason, 'text')},
-                               ${column((t) => t.initiatedBy, 'uuid')})`,
-    parse: () => undefined,
-  };
+                               ${column((t) => t.initiatedBy, 'uuid')})`;
+  }, () => undefined);
 }
 
 /** The day's usage of several accounts, as a statement (see dailyUsage). */
 export function dailyUsageStatement(accountIds: readonly string[], day: string): Statement<Map<string, bigint>> {
-  return {
-    sql: `select account_id, used_minor from account_daily_usage
-           where account_id = any(${arrayLiteral(accountIds, 'uuid')}) and day = ${literal(day)}::date`,
-    parse: (rows) => new Map((rows as { account_id: string; used_minor: bigint }[]).map((row) => [row.account_id, BigInt(row.used_minor)])),
-  };
+  return parameterized(
+    (values) => `select account_id, used_minor from account_daily_usage
+                  where account_id = any(${values.array(accountIds, 'uuid')}) and day = ${values.value(day, 'date')}`,
+    (rows) => new Map((rows as { account_id: string; used_minor: bigint }[]).map((row) => [row.account_id, BigInt(row.used_minor)])),
+  );
 }
 
 /** Adds money sent on a bank day to each account's usage (the caller holds the accounts' locks). */
 export function addDailyUsageStatement(day: string, amounts: ReadonlyMap<string, bigint>): Statement<void> {
-  return {
-    sql: `insert into account_daily_usage (account_id, day, used_minor)
-          select account_id, ${literal(day)}::date, used_minor
-            from unnest(${arrayLiteral([...amounts.keys()], 'uuid')}, ${arrayLiteral([...amounts.values()], 'int8')}) as t(account_id, used_minor)
-          on conflict (account_id, day) do update set used_minor = account_daily_usage.used_minor + excluded.used_minor`,
-    parse: () => undefined,
-  };
+  return parameterized(
+    (values) => `insert into account_daily_usage (account_id, day, used_minor)
+                 select account_id, ${values.value(day, 'date')}, used_minor
+                   from unnest(${values.array([...amounts.keys()], 'uuid')}, ${values.array([...amounts.values()], 'int8')}) as t(account_id, used_minor)
+                 on conflict (account_id, day) do update set used_minor = account_daily_usage.used_minor + excluded.used_minor`,
+    () => undefined,
+  );
 }
 
 /** Money sent from each account on a bank day (withdrawals and outgoing transfers); absent when none. */

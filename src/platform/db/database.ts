@@ -7,7 +7,7 @@ import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { PGliteDialect } from './pglite-dialect.js';
 import { lockDataDir, type DataDirLock } from './data-dir-lock.js';
-import type { ScriptSession } from './script.js';
+import { PreparedStatements, type ScriptSession } from './script.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Db = Kysely<any>;
@@ -97,13 +97,21 @@ async function openPostgres(databaseUrl: string, options: OpenDatabaseOptions): 
   const writerPool = createPool(databaseUrl, options, options.writerPoolMax ?? 5, 'kosh-writer');
   const db = new Kysely({ dialect: new PostgresDialect({ pool }) });
   await waitForServer(db, options.connectTimeoutMs ?? 60_000);
+  // What each write connection has prepared, for as long as the connection lives.
+  const preparedByClient = new WeakMap<pg.PoolClient, PreparedStatements>();
   return {
     db,
     async writeSession(work) {
       const client = await writerPool.connect();
+      let prepared = preparedByClient.get(client);
+      if (prepared === undefined) {
+        prepared = new PreparedStatements();
+        preparedByClient.set(client, prepared);
+      }
       let broken = false;
       try {
         return await work({
+          prepared,
           async script(text) {
             try {
               const result = (await client.query(text)) as unknown as pg.QueryResult | pg.QueryResult[];
@@ -165,11 +173,13 @@ async function openPGlite(options: OpenDatabaseOptions): Promise<Database> {
     });
     const dialect = new PGliteDialect(client);
     const db = new Kysely({ dialect });
+    const prepared = new PreparedStatements();
     return {
       db,
       writeSession: (work) =>
         dialect.exclusive((session) =>
           work({
+            prepared,
             async script(text) {
               return (await session.exec(text)).map((result) => result.rows as unknown[]);
             },

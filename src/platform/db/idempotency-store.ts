@@ -2,7 +2,7 @@
  * Storage of idempotency keys and their responses, as statements that take any number of keys at
  * once, so that a batch of commands costs a fixed number of statements whatever its size.
  */
-import { arrayLiteral, literal, type Statement } from './script.js';
+import { literal, parameterized, type Statement } from './script.js';
 
 export interface IdempotencyKeyRef {
   /** The caller's identity; keys are unique per scope. */
@@ -25,48 +25,48 @@ export function keyId(ref: IdempotencyKeyRef): string {
  * another transaction (a twin request still running, in this process or another) comes back false.
  */
 export function tryLockKeys(refs: readonly IdempotencyKeyRef[]): Statement<boolean[]> {
-  return {
-    sql: `select ordinality, pg_try_advisory_xact_lock(hashtextextended(k, 7)) as locked
-            from unnest(${arrayLiteral(refs.map(keyId), 'text')}) with ordinality as t(k, ordinality)
-           order by ordinality`,
-    parse: (rows) => (rows as { locked: boolean }[]).map((row) => row.locked),
-  };
+  return parameterized(
+    (values) => `select ordinality, pg_try_advisory_xact_lock(hashtextextended(k, 7)) as locked
+                   from unnest(${values.array(refs.map(keyId), 'text')}) with ordinality as t(k, ordinality)
+                  order by ordinality`,
+    (rows) => (rows as { locked: boolean }[]).map((row) => row.locked),
+  );
 }
 
 /** Live (unexpired) stored responses of the keys, by keyId. Run it after tryLockKeys. */
 export function findStoredResponses(refs: readonly IdempotencyKeyRef[]): Statement<Map<string, StoredResponse>> {
-  return {
-    sql: `select i.scope, i.key, i.request_hash, i.status_code, i.response_body
-            from idempotency_keys i
-            join unnest(${arrayLiteral(refs.map((ref) => ref.scope), 'text')}, ${arrayLiteral(refs.map((ref) => ref.key), 'text')}) as k(scope, key)
-              on i.scope = k.scope and i.key = k.key
-           where i.expires_at > now()`,
-    parse: (rows) =>
+  return parameterized(
+    (values) => `select i.scope, i.key, i.request_hash, i.status_code, i.response_body
+                   from idempotency_keys i
+                   join unnest(${values.array(refs.map((ref) => ref.scope), 'text')}, ${values.array(refs.map((ref) => ref.key), 'text')}) as k(scope, key)
+                     on i.scope = k.scope and i.key = k.key
+                  where i.expires_at > now()`,
+    (rows) =>
       new Map(
         (rows as { scope: string; key: string; request_hash: string; status_code: number; response_body: string }[]).map((row) => [
           keyId(row),
           { fingerprint: row.request_hash, statusCode: row.status_code, payload: row.response_body },
         ]),
       ),
-  };
+  );
 }
 
 export interface ResponseToStore extends IdempotencyKeyRef, StoredResponse {}
 
 /** Stores responses; an expired record of the same key is replaced. */
 export function storeResponses(rows: readonly ResponseToStore[], ttlHours: number): Statement<void> {
-  return {
-    sql: `insert into idempotency_keys (scope, key, request_hash, status_code, response_body, expires_at)
-          select scope, key, request_hash, status_code, response_body, now() + make_interval(hours => ${literal(ttlHours)})
-            from unnest(${arrayLiteral(rows.map((row) => row.scope), 'text')}, ${arrayLiteral(rows.map((row) => row.key), 'text')},
-                        ${arrayLiteral(rows.map((row) => row.fingerprint), 'text')}, ${arrayLiteral(rows.map((row) => row.statusCode), 'int4')},
-                        ${arrayLiteral(rows.map((row) => row.payload), 'text')}) as t(scope, key, request_hash, status_code, response_body)
-          on conflict (scope, key) do update
-             set request_hash = excluded.request_hash, status_code = excluded.status_code,
-                 response_body = excluded.response_body, created_at = now(), expires_at = excluded.expires_at
-           where idempotency_keys.expires_at <= now()`,
-    parse: () => undefined,
-  };
+  return parameterized(
+    (values) => `insert into idempotency_keys (scope, key, request_hash, status_code, response_body, expires_at)
+                 select scope, key, request_hash, status_code, response_body, now() + make_interval(hours => ${values.value(ttlHours, 'int4')})
+                   from unnest(${values.array(rows.map((row) => row.scope), 'text')}, ${values.array(rows.map((row) => row.key), 'text')},
+                               ${values.array(rows.map((row) => row.fingerprint), 'text')}, ${values.array(rows.map((row) => row.statusCode), 'int4')},
+                               ${values.array(rows.map((row) => row.payload), 'text')}) as t(scope, key, request_hash, status_code, response_body)
+                 on conflict (scope, key) do update
+                    set request_hash = excluded.request_hash, status_code = excluded.status_code,
+                        response_body = excluded.response_body, created_at = now(), expires_at = excluded.expires_at
+                  where idempotency_keys.expires_at <= now()`,
+    () => undefined,
+  );
 }
 
 /** Deletes expired keys, a bounded number at a time. */

@@ -5,7 +5,7 @@
  * (consumer, row), through the job queue, which retries a failing consumer with backoff and then
  * dead-letters it. A crash between commit and delivery delays the effect; it never loses it.
  */
-import { arrayLiteral, type Statement } from '../db/script.js';
+import { parameterized, type Statement } from '../db/script.js';
 import type { Tx } from '../db/transaction.js';
 import { sql } from 'kysely';
 
@@ -92,15 +92,15 @@ function payloadJson(message: OutboxMessage): string {
 export function outboxStatement(messages: readonly OutboxMessage[]): Statement<void> {
   if (messages.length === 0) return { sql: 'SELECT 1', parse: () => undefined };
   signalWrite();
-  const topics = arrayLiteral(messages.map((message) => message.topic), 'text');
-  const users = arrayLiteral(messages.map((message) => `{${[...new Set(message.userIds.filter((id) => id !== ''))].join(',')}}`), 'text');
-  const payloads = arrayLiteral(messages.map(payloadJson), 'text');
-  return {
-    sql:
+  return parameterized((values) => {
+    const topics = values.array(messages.map((message) => message.topic), 'text');
+    const users = values.array(messages.map((message) => `{${[...new Set(message.userIds.filter((id) => id !== ''))].join(',')}}`), 'text');
+    const payloads = values.array(messages.map(payloadJson), 'text');
+    return (
       `INSERT INTO outbox (topic, user_ids, payload) ` +
-      `SELECT m.topic, m.user_ids::uuid[], m.payload::jsonb FROM unnest(${topics}, ${users}, ${payloads}) WITH ORDINALITY AS m(topic, user_ids, payload, n) ORDER BY m.n`,
-    parse: () => undefined,
-  };
+      `SELECT m.topic, m.user_ids::uuid[], m.payload::jsonb FROM unnest(${topics}, ${users}, ${payloads}) WITH ORDINALITY AS m(topic, user_ids, payload, n) ORDER BY m.n`
+    );
+  }, () => undefined);
 }
 
 /** Writes messages in the caller's transaction (Kysely). */
