@@ -47,13 +47,12 @@ import {
 import { BENCH_SERVER_SETTINGS, luaDataFile, measureMachineBusy, ProcessSampler, type LoadData, type SampleSummary } from './support.js';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-// The server runs as `npm start` runs it: the compiled build, with the package's Node flags.
+// The server runs as `npm start` runs it: the compiled build, with the package's Node flags and
+// glibc's fixed mmap threshold (see "Running it" in docs/ARCHITECTURE.md).
 const KOSH_ENTRY = path.join(REPO, 'dist', 'src', 'cli', 'main.js');
-const NODE_FLAGS: string[] = (
-  (JSON.parse(readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { config?: { node_flags?: string } }).config?.node_flags ?? ''
-)
-  .split(' ')
-  .filter((flag) => flag !== '');
+const PACKAGE_CONFIG =
+  (JSON.parse(readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { config?: { node_flags?: string; malloc_mmap_threshold?: string } }).config ?? {};
+const NODE_FLAGS: string[] = (PACKAGE_CONFIG.node_flags ?? '').split(' ').filter((flag) => flag !== '');
 const RESULTS_DIR = path.join(REPO, 'bench', 'results');
 const WRK_SCRIPT = path.join(REPO, 'bench', 'wrk', 'transfers.lua');
 const OPEN_LOOP = path.join(REPO, 'bench', 'open-loop.ts');
@@ -479,6 +478,7 @@ function serverEnv(settings: Record<string, string>): NodeJS.ProcessEnv {
     JWT_SECRET,
     // Tokens are obtained once per server; keep them valid for the whole run.
     ACCESS_TOKEN_TTL_SECONDS: '86400',
+    ...(PACKAGE_CONFIG.malloc_mmap_threshold === undefined ? {} : { MALLOC_MMAP_THRESHOLD_: PACKAGE_CONFIG.malloc_mmap_threshold }),
     ...BENCH_SERVER_SETTINGS,
     ...settings,
   };
