@@ -33,6 +33,27 @@ const jobs: Migration = {
   },
 };
 
+/**
+ * Workers take the oldest due job by (start_after, id). Every job of one relay pass has the same
+ * start_after, so an index on (queue, start_after) left a sort of the whole pass's jobs in each
+ * take; with id in the index the take reads one entry.
+ */
+const waitingOrder: Migration = {
+  async up(db) {
+    await sql`
+      create index jobs_waiting_in_order on jobs (queue, start_after, id) where state in ('created', 'retry');
+      drop index jobs_waiting;
+    `.execute(db);
+  },
+  async down(db) {
+    await sql`
+      create index jobs_waiting on jobs (queue, start_after) where state in ('created', 'retry');
+      drop index jobs_waiting_in_order;
+    `.execute(db);
+  },
+};
+
 export const jobsMigrations = {
   '2026-11-21-0016-platform-jobs': jobs,
+  '2026-11-22-0021-platform-jobs-waiting-order': waitingOrder,
 } as const;
