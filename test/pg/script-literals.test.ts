@@ -6,8 +6,11 @@
 import fc from 'fast-check';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { arrayLiteral, literal } from '../../src/platform/db/script.js';
+import { literal, parameterized, type Literal, type SqlType } from '../../src/platform/db/script.js';
 import { createTestDatabase } from '../support/postgres.js';
+
+/** An array as statements write it inline: the literal of one value, cast to the array type. */
+const arrayLiteral = (values: readonly Literal[], type: SqlType) => parameterized((placeholders) => placeholders.array(values, type), () => undefined).sql;
 
 const text = fc.string({ unit: 'binary', maxLength: 40 }).filter((value) => !value.includes('\u0000'));
 const tricky = fc.constantFrom("'", "''", '"', '\\', "\\'", 'NULL', 'null', '', ' ', '{', '}', ',', "E'x'", "'); drop table t; --", '$$', '₹', '😀');

@@ -56,15 +56,10 @@ const ARRAY_SPECIAL = /[\\"]/;
 const ARRAY_SPECIALS = /[\\"]/g;
 
 /**
- * An array of one SQL type as a single constant ('{...}'::type[]), which PostgreSQL reads with its
- * array input function: far cheaper to parse and plan than ARRAY[...] with one expression per
- * element, which matters for batches of hundreds of rows.
+ * An array as the quoted text of a single constant ('{...}', cast to its type where it is used),
+ * which PostgreSQL reads with its array input function: far cheaper to parse and plan than
+ * ARRAY[...] with one expression per element, which matters for batches of hundreds of rows.
  */
-export function arrayLiteral(values: readonly Literal[], type: SqlType): string {
-  return `${arrayText(values)}::${type}[]`;
-}
-
-/** An array as the quoted text of its array constant, without the cast. */
 function arrayText(values: readonly Literal[]): string {
   const elements = values.map((value) => {
     if (value === null) return 'NULL';
