@@ -253,8 +253,8 @@ test('an auditor sees users, transactions, the ledger, the audit log and jobs wi
   await screenshotBothThemes(page, 'admin-audit');
 
   await page.goto(`${baseUrl()}/admin/jobs`);
-  await expect(page.getByRole('heading', { name: 'Jobs' })).toBeVisible();
-  await expect(page.getByRole('heading', { name: 'Failed jobs' })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Jobs', exact: true })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Failed jobs', exact: true })).toBeVisible();
   await expectNoWriteControls(page);
   await screenshotBothThemes(page, 'admin-jobs');
 

@@ -21,7 +21,7 @@ async function openAccount(page: Page, type: RegExp, nickname: string): Promise<
   await page.getByRole('option', { name: type }).click();
   await dialog.getByLabel('Nickname (optional)').fill(nickname);
   await dialog.getByRole('button', { name: 'Open account' }).click();
-  await expect(page.getByRole('heading', { name: nickname })).toBeVisible();
+  await expect(page.getByRole('heading', { name: nickname, exact: true })).toBeVisible();
 }
 
 async function transfer(page: Page, options: { mode: string; from: RegExp; to?: RegExp; number?: string; amount: string; description: string }): Promise<void> {
@@ -54,7 +54,7 @@ test('a new customer registers, opens two accounts, deposits, transfers, sees hi
   await page.getByRole('textbox', { name: 'Password', exact: true }).fill(PASSWORD);
   await page.getByLabel('Repeat the password').fill(PASSWORD);
   await page.getByRole('button', { name: 'Create profile' }).click();
-  await expect(page.getByRole('heading', { name: 'Dashboard' })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Dashboard', exact: true })).toBeVisible();
   await expect(page.getByRole('main').getByText('Welcome to Kosh', { exact: true })).toBeVisible();
   await page.getByRole('link', { name: 'Go to accounts' }).click();
   await expect(page.getByText('No accounts yet')).toBeVisible();
@@ -135,9 +135,9 @@ test('a new customer registers, opens two accounts, deposits, transfers, sees hi
   // Sign out: the session is gone, pages need signing in again.
   await page.getByRole('button', { name: 'Account menu' }).click();
   await page.getByRole('menuitem', { name: 'Sign out' }).click();
-  await expect(page.getByRole('heading', { name: 'Sign in' })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Sign in', exact: true })).toBeVisible();
   await page.goto(`${baseUrl()}/accounts`);
-  await expect(page.getByRole('heading', { name: 'Sign in' })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Sign in', exact: true })).toBeVisible();
   const me = await page.request.get(`${baseUrl()}/api/v1/auth/me`);
   expect(me.status()).toBe(401);
 });

@@ -52,7 +52,7 @@ test('with two-factor authentication, signing in asks for a code; a wrong one is
 
   await page.getByLabel('Recovery code').fill(recoveryCodes[0]!);
   await page.getByRole('button', { name: 'Verify and sign in' }).click();
-  await expect(page.getByRole('heading', { name: 'Dashboard' })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Dashboard', exact: true })).toBeVisible();
   await page.goto(`${baseUrl()}/profile`);
   await expect(page.getByText(/^On · \d+ recovery codes left$/)).toBeVisible();
 });
@@ -70,13 +70,13 @@ test('the session timer warns before the session ends, refreshes on request, and
   await warning.getByRole('button', { name: 'Stay signed in' }).click();
   await expect(warning).toBeHidden();
   await page.goto(`${baseUrl()}/accounts`);
-  await expect(page.getByRole('heading', { name: 'Accounts' })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Accounts', exact: true })).toBeVisible();
 
   // Ignored this time: at the end the app signs out and says why.
   await page.clock.fastForward('14:10');
   await expect(warning).toBeVisible();
   await page.clock.fastForward('01:00');
-  await expect(page.getByRole('heading', { name: 'Sign in' })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Sign in', exact: true })).toBeVisible();
   await expect(page.getByText('You were signed out after a period without activity.')).toBeVisible();
   expect((await page.request.get(`${baseUrl()}/api/v1/auth/me`)).status()).toBe(401);
 });
