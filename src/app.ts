@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { accountRoutes, accountsMigrations } from './modules/accounts/index.js';
-import { auditMigrations, auditRoutes } from './modules/audit/index.js';
+import { auditMigrations, auditRoutes, recordAudit } from './modules/audit/index.js';
 import { identityMigrations, identityRoutes, purgeSignInRecords, sessionValidator } from './modules/identity/index.js';
 import { ledgerMigrations, ledgerRoutes } from './modules/ledger/index.js';
 import { paymentRoutes, paymentsMigrations } from './modules/payments/index.js';
@@ -242,7 +242,16 @@ export async function createApp(options: CreateAppOptions): Promise<KoshApp> {
     await declareBackgroundWork(context);
     const http = await buildServer({
       context,
-      routes: [identityRoutes, accountRoutes, paymentRoutes, ledgerRoutes, auditRoutes, jobRoutes, notifyRoutes, webhookRoutes],
+      routes: [
+        identityRoutes,
+        accountRoutes,
+        paymentRoutes,
+        ledgerRoutes,
+        auditRoutes,
+        (api, context) => jobRoutes(api, context, recordAudit),
+        notifyRoutes,
+        webhookRoutes,
+      ],
       sessionIsValid: sessionValidator(context),
       rateLimits: rateLimits(options.config),
       logger: options.logger ?? true,

@@ -134,9 +134,24 @@ describe('jobs and outbox', () => {
     expectProblem(await bank.request('GET', `${API}/admin/jobs`, { token: customer.token }), 403, 'forbidden');
     expectProblem(await bank.request('POST', `${API}/admin/jobs/${id}/retry`, { token: auditor.token }), 403, 'read_only_role');
 
+    // The auditor's refused retry changed nothing and left no audit row.
+    expect(await jobState(id)).toBe('failed');
+    expect(await retryAuditRows(id)).toEqual([]);
+
     const retried = await bank.request('POST', `${API}/admin/jobs/${id}/retry`, { token: admin.token });
     expect(retried.status, retried.text).toBe(200);
     expect(retried.body).toEqual({ id, state: 'created' });
+    // The retry commits with its audit row: who, which job, and what it was before.
+    expect(await retryAuditRows(id)).toMatchObject([
+      {
+        actor_id: admin.userId,
+        actor_role: 'admin',
+        target_type: 'job',
+        target_id: id,
+        before: { state: 'failed', queue: 'test.flaky', retry_count: 2, error: `Error: attempt 3 of ${key} failed on purpose` },
+        after: { state: 'created', retry_count: 0 },
+      },
+    ]);
     // A fresh set of retries: three more attempts, which fail again (failures: 3 > retryLimit).
     await eventually(async () => (await jobState(id)) === 'failed');
     expect(attempts.get(key)).toBe(3);
@@ -146,6 +161,9 @@ describe('jobs and outbox', () => {
     expectProblem(await bank.request('POST', `${API}/admin/jobs/${done}/retry`, { token: admin.token }), 409, 'job_not_failed');
     expectProblem(await bank.request('POST', `${API}/admin/jobs/019a0000-0000-7000-8000-000000000000/retry`, { token: admin.token }), 404, 'job_not_found');
     expectProblem(await bank.request('POST', `${API}/admin/jobs/not-a-job/retry`, { token: admin.token }), 404, 'job_not_found');
+    // Refused retries leave no audit row; the one retry above is still the only one.
+    expect(await retryAuditRows(done)).toEqual([]);
+    expect(await retryAuditRows(id)).toHaveLength(1);
   });
 
   it('shows the backlog in /metrics: outbox events not relayed, and jobs by queue and state', async () => {
@@ -204,6 +222,13 @@ describe('jobs and outbox', () => {
     expect(new Set(listed).size).toBe(listed.length);
     expect((await bank.request('GET', `${API}/admin/jobs?limit=101`, { token: admin.token })).status).toBe(422);
   });
+
+  /** The audit log's job.retried rows of a job, as an auditor reads them. */
+  async function retryAuditRows(id: string | null): Promise<Record<string, unknown>[]> {
+    const reply = await bank.request('GET', `${API}/audit-logs?action=job.retried&target_id=${id}`, { token: auditor.token });
+    expect(reply.status, reply.text).toBe(200);
+    return reply.body.items;
+  }
 
   async function jobState(id: string | null): Promise<string | undefined> {
     const result = await sql<{ state: string }>`select state from jobs where id = ${id}::uuid`.execute(bank.app.context.db);

@@ -1,11 +1,13 @@
 /**
  * The admin view of the job queues: counts by state per queue, the dead letter with each job's
- * last error, and retrying a dead-lettered job. Admins and auditors read; only admins retry.
+ * last error, and retrying a dead-lettered job. Admins and auditors read; only admins retry, and
+ * a retry commits with its audit row (`job.retried`), written by the caller's `audit`.
  */
 import { z } from 'zod';
 import { conflict, notFound, validationError } from '../../core/errors.js';
 import type { AppContext } from '../context.js';
-import { requireRole } from '../http/auth.js';
+import type { Tx } from '../db/transaction.js';
+import { principalOf, requireRole, type Principal } from '../http/auth.js';
 import { bearer, idParams, pageQuery, problemResponses } from '../http/schemas.js';
 import type { Api } from '../http/server.js';
 import { isUuid } from '../ids.js';
@@ -51,7 +53,13 @@ function withDeclared(counted: readonly QueueCounts[], declared: readonly string
   return [...counted, ...empty].sort((a, b) => a.queue.localeCompare(b.queue));
 }
 
-export function jobRoutes(api: Api, context: AppContext): void {
+/** The audit row of a retry, written in the retry's transaction (the audit module is not a platform piece). */
+export type RecordJobRetry = (
+  tx: Tx,
+  event: { actor: Principal; action: 'job.retried'; target: { type: 'job'; id: string }; before: object; after: object },
+) => Promise<void>;
+
+export function jobRoutes(api: Api, context: AppContext, audit: RecordJobRetry): void {
   const tags = ['jobs'];
 
   api.get(
@@ -103,9 +111,18 @@ export function jobRoutes(api: Api, context: AppContext): void {
     async (request) => {
       const { id } = request.params;
       if (!isUuid(id)) throw notFound('job_not_found', 'No such job.');
-      const state = await retryFailed(context.db, id);
-      if (state === undefined) throw notFound('job_not_found', 'No such job.');
-      if (state !== 'failed') throw conflict('job_not_failed', `Only a failed job can be retried; this one is ${state}.`);
+      await context.transact(async (tx) => {
+        const job = await retryFailed(tx, id);
+        if (job === undefined) throw notFound('job_not_found', 'No such job.');
+        if (job.state !== 'failed') throw conflict('job_not_failed', `Only a failed job can be retried; this one is ${job.state}.`);
+        await audit(tx, {
+          actor: principalOf(request),
+          action: 'job.retried',
+          target: { type: 'job', id },
+          before: { state: job.state, queue: job.queue, retry_count: job.retryCount, error: job.error },
+          after: { state: 'created', retry_count: 0 },
+        });
+      });
       return { id, state: 'created' as const };
     },
   );

@@ -135,15 +135,24 @@ export async function listFailed(db: Db, page: { limit: number; after?: { failed
   }));
 }
 
-/** Puts a dead-lettered job back in its queue with a fresh set of retries; the state it was in. */
-export async function retryFailed(db: Db, id: string): Promise<JobState | undefined> {
-  const result = await sql<{ state: JobState; retried: boolean }>`
-    with target as (select id, state from jobs where id = ${id}::uuid for update),
+export interface RetriedJob {
+  /** The state the job was in: only a 'failed' job was put back. */
+  readonly state: JobState;
+  readonly queue: string;
+  readonly retryCount: number;
+  readonly error: string | null;
+}
+
+/** Puts a dead-lettered job back in its queue with a fresh set of retries; what the job was before. */
+export async function retryFailed(executor: Db | Tx, id: string): Promise<RetriedJob | undefined> {
+  const result = await sql<{ state: JobState; queue: string; retry_count: number; last_error: string | null }>`
+    with target as (select id, state, queue, retry_count, last_error from jobs where id = ${id}::uuid for update),
     retried as (
       update jobs set state = 'created', retry_count = 0, start_after = now(), started_at = null, finished_at = null
       from target where jobs.id = target.id and target.state = 'failed'
       returning jobs.id
     )
-    select target.state, exists (select 1 from retried) as retried from target`.execute(db);
-  return result.rows[0]?.state;
+    select target.state, target.queue, target.retry_count, target.last_error from target`.execute(executor);
+  const row = result.rows[0];
+  return row === undefined ? undefined : { state: row.state, queue: row.queue, retryCount: row.retry_count, error: row.last_error };
 }
