@@ -220,8 +220,29 @@ describe('webhooks', () => {
       expect((await bank.request('PATCH', `${API}/webhooks/${id}`, { token: auditor.token, body: { enabled: false } })).status).toBe(403);
       expectProblem(await bank.request('POST', `${API}/webhooks/${id}/rotate-secret`, { token: admin.token }), 403, 'webhook_owner_only');
       const disabled = await bank.request('PATCH', `${API}/webhooks/${id}`, { token: admin.token, body: { enabled: false } });
-      expect(disabled.body).toMatchObject({ enabled: false, disabled_reason: 'manual' });
+      expect(disabled.body).toMatchObject({ enabled: false, disabled_reason: 'bank' });
       expectProblem(await bank.request('POST', `${API}/webhooks/${id}/test`, { token: alice.token }), 409, 'webhook_disabled');
+      // The bank disabled it: its owner may not enable it again, and the refusal changes nothing.
+      expectProblem(await bank.request('PATCH', `${API}/webhooks/${id}`, { token: alice.token, body: { enabled: true } }), 403, 'webhook_disabled_by_bank');
+      expect((await bank.request('GET', `${API}/webhooks/${id}`, { token: alice.token })).body).toMatchObject({ enabled: false, disabled_reason: 'bank' });
+      // Disabling it again by hand does not turn the bank's reason into the owner's.
+      const again = await bank.request('PATCH', `${API}/webhooks/${id}`, { token: alice.token, body: { enabled: false, description: 'paused' } });
+      expect(again.body).toMatchObject({ enabled: false, disabled_reason: 'bank', description: 'paused' });
+      expectProblem(await bank.request('PATCH', `${API}/webhooks/${id}`, { token: alice.token, body: { enabled: true } }), 403, 'webhook_disabled_by_bank');
+      // Staff enable it; then its owner disables and enables it as before.
+      const restored = await bank.request('PATCH', `${API}/webhooks/${id}`, { token: admin.token, body: { enabled: true } });
+      expect(restored.body).toMatchObject({ enabled: true, disabled_reason: null });
+      expect((await bank.request('PATCH', `${API}/webhooks/${id}`, { token: alice.token, body: { enabled: false } })).body).toMatchObject({ disabled_reason: 'manual' });
+      expect((await bank.request('PATCH', `${API}/webhooks/${id}`, { token: alice.token, body: { enabled: true } })).body).toMatchObject({ enabled: true });
+      const audit = await bank.request('GET', `${API}/audit-logs?action=webhook.&target_id=${id}&limit=100`, { token: auditor.token });
+      expect(audit.body.items.map((row: any) => [row.action, row.actor_role, row.after.disabled_reason]).reverse()).toEqual([
+        ['webhook.created', 'customer', undefined],
+        ['webhook.disabled', 'admin', 'bank'],
+        ['webhook.updated', 'customer', 'bank'],
+        ['webhook.enabled', 'admin', null],
+        ['webhook.disabled', 'customer', 'manual'],
+        ['webhook.enabled', 'customer', null],
+      ]);
       expect((await bank.request('DELETE', `${API}/webhooks/${id}`, { token: alice.token })).status).toBe(204);
       expectProblem(await bank.request('GET', `${API}/webhooks/${id}`, { token: alice.token }), 404, 'webhook_not_found');
     });

@@ -162,7 +162,9 @@ export async function endpointsFor(
 
 /**
  * Changes an endpoint's event types, description or state. enabled: true re-enables it and clears
- * its failure count; false disables it by hand. Errors: webhook_not_found (404), empty_update,
+ * its failure count; false disables it by hand. Staff disabling a customer's endpoint disable it
+ * for the bank (disabled_reason 'bank'): the customer may still change it but not enable it.
+ * Errors: webhook_not_found (404), webhook_disabled_by_bank (403), empty_update,
  * webhook_event_type_unknown (422).
  */
 export async function changeEndpoint(
@@ -173,10 +175,13 @@ export async function changeEndpoint(
 ): Promise<EndpointRecord> {
   if (input.eventTypes === undefined && input.description === undefined && input.enabled === undefined) throw webhookErrors.emptyUpdate();
   const endpoint = await manageableEndpoint(context, principal, id);
+  const byStaff = principal.role !== 'customer';
+  if (input.enabled === true && !byStaff && endpoint.disabledReason === 'bank') throw webhookErrors.disabledByBank();
   const changes: EndpointChanges = {
     ...(input.eventTypes === undefined ? {} : { eventTypes: checkedEventTypes(input.eventTypes) }),
     ...(input.description === undefined ? {} : { description: input.description?.trim() ? input.description.trim() : null }),
     ...(input.enabled === undefined ? {} : { enabled: input.enabled }),
+    ...(input.enabled === false && byStaff && endpoint.scope === 'user' ? { disabledBy: 'bank' as const } : {}),
   };
   const updated = await context.transact(async (tx) => {
     const changed = await updateEndpoint(tx, endpoint.id, changes, context.now());
@@ -186,8 +191,20 @@ export async function changeEndpoint(
         actor: principal,
         action,
         target: { type: 'webhook_endpoint', id: endpoint.id },
-        before: { event_types: endpoint.eventTypes, description: endpoint.description, enabled: endpoint.enabled, failure_count: endpoint.failureCount },
-        after: { event_types: changed.eventTypes, description: changed.description, enabled: changed.enabled, failure_count: changed.failureCount },
+        before: {
+          event_types: endpoint.eventTypes,
+          description: endpoint.description,
+          enabled: endpoint.enabled,
+          disabled_reason: endpoint.disabledReason,
+          failure_count: endpoint.failureCount,
+        },
+        after: {
+          event_types: changed.eventTypes,
+          description: changed.description,
+          enabled: changed.enabled,
+          disabled_reason: changed.disabledReason,
+          failure_count: changed.failureCount,
+        },
       });
     }
     return changed;

@@ -64,7 +64,27 @@ const deliveries: Migration = {
   },
 };
 
+/** A customer's endpoint that staff disabled carries reason 'bank': only staff enable it again. */
+const disabledByBank: Migration = {
+  async up(db) {
+    await sql`
+      alter table webhook_endpoints drop constraint webhook_endpoints_disabled_reason_check;
+      alter table webhook_endpoints add constraint webhook_endpoints_disabled_reason_check
+        check (disabled_reason in ('failures', 'manual', 'bank'));
+    `.execute(db);
+  },
+  async down(db) {
+    await sql`
+      update webhook_endpoints set disabled_reason = 'manual' where disabled_reason = 'bank';
+      alter table webhook_endpoints drop constraint webhook_endpoints_disabled_reason_check;
+      alter table webhook_endpoints add constraint webhook_endpoints_disabled_reason_check
+        check (disabled_reason in ('failures', 'manual'));
+    `.execute(db);
+  },
+};
+
 export const webhooksMigrations = {
   '2026-11-21-0019-webhooks-endpoints': endpoints,
   '2026-11-21-0020-webhooks-deliveries': deliveries,
+  '2026-11-22-0022-webhooks-disabled-by-bank': disabledByBank,
 } as const;

@@ -20,7 +20,12 @@ export const createEndpointBody = z.strictObject({
 export const updateEndpointBody = z.strictObject({
   event_types: eventTypes.optional(),
   description,
-  enabled: z.boolean().optional().describe('true re-enables a disabled endpoint and clears its failure count; false disables it.'),
+  enabled: z
+    .boolean()
+    .optional()
+    .describe(
+      "true re-enables a disabled endpoint and clears its failure count (a customer cannot re-enable an endpoint the bank disabled: 403 webhook_disabled_by_bank); false disables it.",
+    ),
 });
 
 export const endpointListQuery = z.strictObject({
@@ -38,7 +43,10 @@ export const endpointSchema = z.object({
   scope: z.enum(['user', 'bank']).describe("'user': a customer's endpoint (events that concern them); 'bank': an admin's endpoint (every event)."),
   owner_id: z.string(),
   enabled: z.boolean(),
-  disabled_reason: z.enum(['failures', 'manual']).nullable(),
+  disabled_reason: z
+    .enum(['failures', 'manual', 'bank'])
+    .nullable()
+    .describe("'failures': too many failed attempts in a row; 'manual': disabled by its manager; 'bank': staff disabled a customer's endpoint, and only staff can enable it again."),
   disabled_at: z.string().nullable(),
   failure_count: z.number().int().describe('Consecutive failed attempts; the endpoint is disabled when it reaches the configured limit.'),
   created_at: z.string(),

@@ -9,7 +9,7 @@ import type { Tx } from '../../platform/db/transaction.js';
 type Executor = Db | Tx;
 
 export type EndpointScope = 'user' | 'bank';
-export type DisabledReason = 'failures' | 'manual';
+export type DisabledReason = 'failures' | 'manual' | 'bank';
 
 export interface EndpointRecord {
   readonly id: string;
@@ -131,6 +131,11 @@ export interface EndpointChanges {
   readonly description?: string | null;
   /** true: enable and clear the failure count; false: disable by hand. */
   readonly enabled?: boolean;
+  /**
+   * Who disables: 'manual' (the endpoint's own manager), or 'bank' (staff disabling a customer's
+   * endpoint, which only staff may enable again; it replaces any earlier reason).
+   */
+  readonly disabledBy?: 'manual' | 'bank';
 }
 
 export async function updateEndpoint(executor: Executor, id: string, changes: EndpointChanges, now: Date): Promise<EndpointRecord | undefined> {
@@ -139,7 +144,9 @@ export async function updateEndpoint(executor: Executor, id: string, changes: En
   if (changes.description !== undefined) sets.push(sql`description = ${changes.description}`);
   if (changes.enabled === true) sets.push(sql`enabled = true, disabled_reason = null, disabled_at = null, failure_count = 0`);
   if (changes.enabled === false) {
-    sets.push(sql`enabled = false, disabled_reason = case when enabled then 'manual' else disabled_reason end,
+    const reason = changes.disabledBy ?? 'manual';
+    sets.push(sql`enabled = false,
+                  disabled_reason = case when ${reason}::text = 'bank' or enabled then ${reason}::text else disabled_reason end,
                   disabled_at = case when enabled then ${now}::timestamptz else disabled_at end`);
   }
   const result = await sql<EndpointRow>`update webhook_endpoints set ${sql.join(sets)} where id = ${id} returning ${COLUMNS}`.execute(executor);
