@@ -127,6 +127,37 @@ describe('POST /admin/transfers/{id}/reverse', () => {
     expect(await bank.integrity()).toEqual([]);
   });
 
+  it("gives a reversed withdrawal or transfer back to the sender's daily limit of the day it was sent (wallet: 50000.00)", async () => {
+    const asha = await bank.user(uniqueName('limrev'));
+    const ravi = await bank.user(uniqueName('limrecv'));
+    const wallet = await fundedAccount(bank, asha, '60000.00', 'wallet');
+    const to = await bank.openAccount(ravi, 'savings');
+    const limits = async () => (await bank.request('GET', `${API}/accounts/${wallet.id}/limits`, { token: asha.token })).body;
+    const cashOut = await withdraw(bank, asha, wallet.id, '30000.00');
+    expect(cashOut.status, cashOut.text).toBe(201);
+    const sent = await transfer(bank, asha, { from_account_id: wallet.id, to_account_number: to.number, amount: '20000.00', description: 'Rent' });
+    expect(sent.status, sent.text).toBe(201);
+    expect(await limits()).toMatchObject({ daily_limit: '50000.00', used_today: '50000.00', remaining: '0.00' });
+    expectProblem(await withdraw(bank, asha, wallet.id, '0.01'), 429, 'daily_limit_exceeded');
+
+    expect((await reverse(admin, sent.body.id)).status).toBe(201);
+    expect(await limits()).toMatchObject({ used_today: '30000.00', remaining: '20000.00' });
+    expect((await reverse(admin, cashOut.body.id)).status).toBe(201);
+    expect(await limits()).toMatchObject({ used_today: '0.00', remaining: '50000.00' });
+    const audit = await bank.request('GET', `${API}/audit-logs?action=transfer.reversed&target_id=${sent.body.id}`, { token: auditor.token });
+    expect(audit.body.items).toMatchObject([{ after: { status: 'reversed', daily_usage_restored_minor: '2000000' } }]);
+
+    // The whole limit is there again, and no more than it.
+    expect(await bank.balance(asha, wallet.id)).toBe('60000.00');
+    expectProblem(await withdraw(bank, asha, wallet.id, '50000.01'), 429, 'daily_limit_exceeded');
+    expect((await withdraw(bank, asha, wallet.id, '50000.00')).status).toBe(201);
+    // Reversing a deposit gives nothing back to anyone's limit.
+    const deposit = await bank.deposit(asha, wallet.id, '100.00');
+    expect((await reverse(admin, deposit.body.id)).status).toBe(201);
+    expect(await limits()).toMatchObject({ used_today: '50000.00', remaining: '0.00' });
+    expect(await bank.integrity()).toEqual([]);
+  });
+
   it('refuses unknown and non-uuid ids (404 transfer_not_found)', async () => {
     expectProblem(await reverse(admin, UNKNOWN_UUID), 404, 'transfer_not_found');
     expectProblem(await reverse(admin, 'not-a-uuid'), 404, 'transfer_not_found');

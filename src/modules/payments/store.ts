@@ -127,6 +127,21 @@ export function addDailyUsageStatement(day: string, amounts: ReadonlyMap<string,
   );
 }
 
+/**
+ * Gives back to an account's usage of a bank day the amount of a reversed movement sent that day
+ * (never below zero); returns how much was given back.
+ */
+export async function restoreDailyUsage(tx: Tx, options: { accountId: string; day: string; amountMinor: bigint }): Promise<bigint> {
+  // The self-join reads the row as it was before the update, so the difference is what was given back.
+  const result = await sql<{ restored: bigint }>`
+    update account_daily_usage usage set used_minor = greatest(0, usage.used_minor - ${options.amountMinor}::int8)
+      from account_daily_usage old
+     where usage.account_id = ${options.accountId} and usage.day = ${options.day}::date
+       and old.account_id = usage.account_id and old.day = usage.day
+    returning (old.used_minor - usage.used_minor)::int8 as restored`.execute(tx);
+  return BigInt(result.rows[0]?.restored ?? 0n);
+}
+
 /** Money sent from each account on a bank day (withdrawals and outgoing transfers); absent when none. */
 export async function dailyUsage(executor: Executor, accountIds: readonly string[], day: string): Promise<Map<string, bigint>> {
   if (accountIds.length === 0) return new Map();
