@@ -85,21 +85,26 @@ export interface QueueCounts {
 }
 
 export async function countByQueue(db: Db): Promise<QueueCounts[]> {
-  const result = await sql<{ queue: string; state: JobState; n: number }>`
-    select queue, state, count(*)::int as n from jobs group by queue, state order by queue`.execute(db);
   const queues = new Map<string, Record<JobState, number>>();
-  for (const row of result.rows) {
+  for (const row of await countJobs(db)) {
     const counts = queues.get(row.queue) ?? { created: 0, retry: 0, active: 0, completed: 0, failed: 0 };
-    counts[row.state] = row.n;
+    counts[row.state] = row.count;
     queues.set(row.queue, counts);
   }
   return [...queues].map(([queue, counts]) => ({ queue, counts }));
 }
 
 /** Jobs not yet completed, per queue and state (for /metrics: waiting work and dead letters). */
-export async function countUnfinished(db: Db): Promise<{ queue: string; state: Exclude<JobState, 'completed'>; count: number }[]> {
-  const result = await sql<{ queue: string; state: Exclude<JobState, 'completed'>; n: number }>`
-    select queue, state, count(*)::int as n from jobs where state in ('created', 'retry', 'active', 'failed') group by queue, state`.execute(db);
+export function countUnfinished(db: Db): Promise<{ queue: string; state: Exclude<JobState, 'completed'>; count: number }[]> {
+  return countJobs(db, ['created', 'retry', 'active', 'failed']);
+}
+
+/** Jobs per queue and state, of the given states (all when omitted), by queue. */
+async function countJobs<State extends JobState>(db: Db, states?: readonly State[]): Promise<{ queue: string; state: State; count: number }[]> {
+  const result = await sql<{ queue: string; state: State; n: number }>`
+    select queue, state, count(*)::int as n from jobs
+     ${states === undefined ? sql`` : sql`where state = any(${[...states]}::text[])`}
+     group by queue, state order by queue`.execute(db);
   return result.rows.map((row) => ({ queue: row.queue, state: row.state, count: row.n }));
 }
 
