@@ -27,6 +27,10 @@ declare module 'fastify' {
   interface FastifyRequest {
     principal: Principal | undefined;
   }
+  interface FastifyContextConfig {
+    /** The route checks its own Authorization header (/metrics and its token); users' tokens are not read. */
+    ownAuthorization?: boolean;
+  }
 }
 
 export const unauthenticated = () =>
@@ -38,6 +42,7 @@ export type SessionValidator = (claims: AccessClaims) => Promise<boolean>;
 export function authenticationHook(tokens: TokenService, sessionIsValid: SessionValidator) {
   return async function authenticate(request: FastifyRequest): Promise<void> {
     request.principal = undefined;
+    if (request.routeOptions.config.ownAuthorization === true) return;
     const header = request.headers.authorization;
     if (header === undefined) {
       await authenticateByCookie(request);

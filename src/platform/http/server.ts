@@ -6,6 +6,7 @@
  * Content-Security-Policy that lets nothing load for the API's JSON and what the documentation
  * pages need for them; CORS admits only the origins in CORS_ORIGINS.
  */
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import fastifyCookie from '@fastify/cookie';
@@ -26,7 +27,7 @@ import type { AppContext } from '../context.js';
 import { pendingMigrations } from '../db/migrate.js';
 import { authenticationHook, type SessionValidator } from './auth.js';
 import { errorHandler, notFoundHandler, problem, sendProblem } from './problem.js';
-import { validationError } from '../../core/errors.js';
+import { DomainError, validationError } from '../../core/errors.js';
 import { findImpreciseNumber } from './json-numbers.js';
 import { rateLimitHook, type RouteRateLimit } from './rate-limit.js';
 import { registerWebApp } from './web.js';
@@ -280,9 +281,17 @@ export async function buildServer(options: ServerOptions): Promise<Api> {
       }
     },
   );
-  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) =>
-    reply.type(context.metrics.registry.contentType).send(await context.metrics.registry.metrics()),
-  );
+  const metricsToken = context.config.METRICS_TOKEN === undefined ? undefined : digest(context.config.METRICS_TOKEN);
+  app.get('/metrics', { schema: { hide: true }, config: { ownAuthorization: true } }, async (request, reply) => {
+    if (metricsToken !== undefined) {
+      const match = /^Bearer (.{1,512})$/.exec(request.headers.authorization ?? '');
+      if (match?.[1] === undefined || !timingSafeEqual(digest(match[1]), metricsToken)) {
+        reply.header('www-authenticate', 'Bearer realm="metrics"');
+        throw new DomainError({ code: 'metrics_token_required', kind: 'unauthenticated', message: 'Send the metrics token (METRICS_TOKEN) as a bearer token.' });
+      }
+    }
+    return reply.type(context.metrics.registry.contentType).send(await context.metrics.registry.metrics());
+  });
 
   await app.register(
     async (api) => {
@@ -293,4 +302,8 @@ export async function buildServer(options: ServerOptions): Promise<Api> {
   // The web app at / (hidden from the OpenAPI document).
   await registerWebApp(app, { apiPrefix: API_PREFIX });
   return app as Api;
+}
+
+function digest(text: string): Buffer {
+  return createHash('sha256').update(text, 'utf8').digest();
 }
