@@ -21,7 +21,8 @@ describe('GET /metrics with METRICS_TOKEN', () => {
     expect(scraped.text).toMatch(/^kosh_process_cpu_user_seconds_total /m);
 
     const admin = await bank.user(uniqueName('admin'), 'admin');
-    for (const headers of [{}, { authorization: `Bearer ${TOKEN}x` }, { authorization: `Bearer ${TOKEN.slice(0, -1)}` }, { authorization: TOKEN }, { authorization: `Bearer ${admin.token}` }]) {
+    const attempts: Record<string, string>[] = [{}, { authorization: `Bearer ${TOKEN}x` }, { authorization: `Bearer ${TOKEN.slice(0, -1)}` }, { authorization: TOKEN }, { authorization: `Bearer ${admin.token}` }];
+    for (const headers of attempts) {
       const refused = await bank.request('GET', '/metrics', { headers });
       expectProblem(refused, 401, 'metrics_token_required');
       expect(refused.headers['www-authenticate']).toBe('Bearer realm="metrics"');
