@@ -15,8 +15,9 @@ import { lockTransfer, markReversed, restoreDailyUsage } from './store.js';
  * Reverses a posted movement (admins): a new journal entry mirrors the original's postings; the
  * original entry stays as it was and the transaction is marked reversed. A reversed withdrawal or
  * transfer no longer counts toward the sender's daily limit of the bank day it was sent on (a
- * reversal the same day makes the amount available again). A second reversal is refused. Errors: transfer_not_found (404), not_reversible (422), already_reversed,
- * account_frozen, account_closed (409), insufficient_funds (402) when the money has been spent.
+ * reversal the same day makes the amount available again). A second reversal is refused.
+ * Errors: transfer_not_found (404), not_reversible (422), already_reversed, account_frozen,
+ * account_closed (409), insufficient_funds (402) when the money has been spent.
  */
 export async function reverseTransfer(
   context: AppContext,

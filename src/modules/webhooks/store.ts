@@ -144,10 +144,9 @@ export async function updateEndpoint(executor: Executor, id: string, changes: En
   if (changes.description !== undefined) sets.push(sql`description = ${changes.description}`);
   if (changes.enabled === true) sets.push(sql`enabled = true, disabled_reason = null, disabled_at = null, failure_count = 0`);
   if (changes.enabled === false) {
-    const reason = changes.disabledBy ?? 'manual';
-    sets.push(sql`enabled = false,
-                  disabled_reason = case when ${reason}::text = 'bank' or enabled then ${reason}::text else disabled_reason end,
-                  disabled_at = case when enabled then ${now}::timestamptz else disabled_at end`);
+    // The bank's reason replaces any other; a manager's disable keeps the reason it was disabled for.
+    const reason = changes.disabledBy === 'bank' ? sql`'bank'` : sql`case when enabled then 'manual' else disabled_reason end`;
+    sets.push(sql`enabled = false, disabled_reason = ${reason}, disabled_at = case when enabled then ${now}::timestamptz else disabled_at end`);
   }
   const result = await sql<EndpointRow>`update webhook_endpoints set ${sql.join(sets)} where id = ${id} returning ${COLUMNS}`.execute(executor);
   const row = result.rows[0];
