@@ -106,12 +106,17 @@ function toState(row: LedgerAccountRow): LedgerAccountState {
 /**
  * Locks the accounts for the rest of the transaction, always in ascending id order, so that two
  * transactions touching the same accounts queue instead of deadlocking.
+ *
+ * One primary-key lookup per id, in that order (a lateral subquery that locks, which the planner
+ * cannot merge into a join): the engine keeps this statement's plan for as long as its connection
+ * lives, and `where id = any(...)` planned while the table was small is a full scan.
  */
 export function lockAccountsStatement(ids: readonly string[]): Statement<Map<string, LedgerAccountState>> {
   const sorted = [...new Set(ids)].sort();
   return parameterized(
-    (values) => `select id, kind, currency, status, allow_overdraft, balance_minor
-                   from ledger_accounts where id = any(${values.array(sorted, 'uuid')}) order by id for update`,
+    (values) => `select a.id, a.kind, a.currency, a.status, a.allow_overdraft, a.balance_minor
+                   from (select distinct id from unnest(${values.array(sorted, 'uuid')}) as u(id) order by id) k
+                  cross join lateral (select * from ledger_accounts l where l.id = k.id for update) a`,
     (rows) => new Map((rows as LedgerAccountRow[]).map((row) => [row.id, toState(row)])),
   );
 }

@@ -33,14 +33,22 @@ export function tryLockKeys(refs: readonly IdempotencyKeyRef[]): Statement<boole
   );
 }
 
-/** Live (unexpired) stored responses of the keys, by keyId. Run it after tryLockKeys. */
+/**
+ * Live (unexpired) stored responses of the keys, by keyId. Run it after tryLockKeys.
+ *
+ * Written as one primary-key lookup per key (a lateral subquery with a limit, which the planner
+ * cannot turn into a join) so that its plan never depends on the table's statistics: a prepared
+ * statement keeps the plan made when it was first used, and a plain join planned while the table
+ * was new and empty is a hash join over a full scan, which stays in use as the table grows.
+ */
 export function findStoredResponses(refs: readonly IdempotencyKeyRef[]): Statement<Map<string, StoredResponse>> {
   return parameterized(
     (values) => `select i.scope, i.key, i.request_hash, i.status_code, i.response_body
-                   from idempotency_keys i
-                   join unnest(${values.array(refs.map((ref) => ref.scope), 'text')}, ${values.array(refs.map((ref) => ref.key), 'text')}) as k(scope, key)
-                     on i.scope = k.scope and i.key = k.key
-                  where i.expires_at > now()`,
+                   from unnest(${values.array(refs.map((ref) => ref.scope), 'text')}, ${values.array(refs.map((ref) => ref.key), 'text')}) as k(scope, key)
+                  cross join lateral (
+                        select * from idempotency_keys i
+                         where i.scope = k.scope and i.key = k.key and i.expires_at > now()
+                         limit 1) i`,
     (rows) =>
       new Map(
         (rows as { scope: string; key: string; request_hash: string; status_code: number; response_body: string }[]).map((row) => [
