@@ -12,7 +12,6 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { accountOwnersStatement, balanceCapsStatement, dailyLimitsStatement } from '../../src/modules/accounts/index.js';
-import { liveSessionsStatement } from '../../src/modules/identity/index.js';
 import { lockAccountsFor } from '../../src/modules/ledger/index.js';
 import { dailyUsageStatement } from '../../src/modules/payments/store.js';
 import { findStoredResponses, tryLockKeys } from '../../src/platform/db/idempotency-store.js';
@@ -20,7 +19,7 @@ import type { Statement } from '../../src/platform/db/script.js';
 import { startTestBank, type TestBank } from '../support/bank.js';
 
 /** Tables that grow with the bank's business (a full scan of any of them per batch is a defect). */
-const GROWING = ['idempotency_keys', 'account_daily_usage', 'ledger_accounts', 'accounts', 'users', 'sessions'];
+const GROWING = ['idempotency_keys', 'account_daily_usage', 'ledger_accounts', 'accounts', 'users'];
 
 describe('transfer engine plans (PostgreSQL)', () => {
   let bank: TestBank;
@@ -52,7 +51,6 @@ describe('transfer engine plans (PostgreSQL)', () => {
     'daily usage': () => dailyUsageStatement(ids, '2026-11-22'),
     'balance caps': () => balanceCapsStatement(bank.app.context.config, ids),
     'account owners': () => accountOwnersStatement(ids),
-    'live sessions': () => liveSessionsStatement(ids, new Date()),
   };
 
   it('starts from tables that were never analyzed', async () => {

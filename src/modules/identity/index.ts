@@ -5,8 +5,7 @@ import DataLoader from 'dataloader';
 import type { AccessClaims } from '../../platform/http/tokens.js';
 import type { AppContext } from '../../platform/context.js';
 import { isUuid } from '../../platform/ids.js';
-import { runStatement } from '../../platform/db/script.js';
-import { liveSessionsStatement, sessionMatches, type LiveSession } from './session-store.js';
+import { liveSessions, type LiveSession } from './session-store.js';
 
 export { identityMigrations } from './migrations.js';
 export { identityRoutes } from './routes.js';
@@ -20,18 +19,16 @@ export { kycStatusExpression } from './users-store.js';
 export type { KycStatus } from './store.js';
 export { transactionPinRequired, verifyTransactionPin } from './pin.js';
 export { checkSecondFactor, type SecondFactorOutcome } from './second-factor.js';
-export { liveSessionsStatement, sessionMatches, type LiveSession } from './session-store.js';
 
 /**
  * Whether an access token's session is still live (not revoked, user active, role unchanged). The
  * check runs on every authenticated request, so that logging out or blocking a user takes effect
- * at once; concurrent checks are gathered into one query (nothing is cached). Money movements
- * have it done by the transfer engine instead, in the round trip that posts them.
+ * at once; concurrent checks are gathered into one query (nothing is cached).
  */
 export function sessionValidator(context: AppContext) {
   const loader = new DataLoader<string, LiveSession | null>(
     async (ids) => {
-      const live = await runStatement(context.db, liveSessionsStatement(ids, context.now()));
+      const live = new Map((await liveSessions(context.db, ids, context.now())).map((session) => [session.id, session]));
       return ids.map((id) => live.get(id) ?? null);
     },
     // Gather the checks of every request parsed in this turn of the event loop into one query.
@@ -40,6 +37,6 @@ export function sessionValidator(context: AppContext) {
   return async (claims: AccessClaims) => {
     if (!isUuid(claims.sessionId)) return false;
     const session = await loader.load(claims.sessionId);
-    return sessionMatches(session ?? undefined, claims);
+    return session !== null && session.userId === claims.userId && session.role === claims.role;
   };
 }

@@ -7,7 +7,6 @@ import { sql } from 'kysely';
 import type { Role } from '../../core/roles.js';
 import type { Db } from '../../platform/db/database.js';
 import type { Tx } from '../../platform/db/transaction.js';
-import { parameterized, type Statement } from '../../platform/db/script.js';
 
 type Executor = Db | Tx;
 
@@ -97,27 +96,12 @@ export interface LiveSession {
   readonly role: Role;
 }
 
-/**
- * The sessions among `ids` (uuids) that are live (not revoked, not expired) and belong to an active
- * user, by id. One primary-key lookup per id, so that the plan the transfer engine keeps for it
- * never scans the tables, whatever their statistics were when it was made.
- */
-export function liveSessionsStatement(ids: readonly string[], now: Date): Statement<Map<string, LiveSession>> {
-  return parameterized(
-    (values) => `select s.id, s.user_id, u.role
-                   from unnest(${values.array([...new Set(ids)], 'uuid')}) as k(id)
-                  cross join lateral (
-                        select id, user_id from sessions
-                         where sessions.id = k.id and revoked_at is null and expires_at > ${values.value(now.toISOString(), 'timestamptz')}
-                         limit 1) s
-                  cross join lateral (select role from users where users.id = s.user_id and status = 'active' limit 1) u`,
-    (rows) => new Map((rows as { id: string; user_id: string; role: Role }[]).map((row) => [row.id, { id: row.id, userId: row.user_id, role: row.role }])),
-  );
-}
-
-/** Whether a session read by liveSessionsStatement is the one a token names (same user and role). */
-export function sessionMatches(live: LiveSession | undefined, claimed: { readonly userId: string; readonly role: Role }): boolean {
-  return live !== undefined && live.userId === claimed.userId && live.role === claimed.role;
+/** The sessions among `ids` that are live (not revoked, not expired) and belong to an active user. */
+export async function liveSessions(executor: Executor, ids: readonly string[], now: Date): Promise<LiveSession[]> {
+  const result = await sql<{ id: string; user_id: string; role: Role }>`
+    select s.id, s.user_id, u.role from sessions s join users u on u.id = s.user_id
+     where s.id = any(${[...ids]}::uuid[]) and s.revoked_at is null and s.expires_at > ${now} and u.status = 'active'`.execute(executor);
+  return result.rows.map((row) => ({ id: row.id, userId: row.user_id, role: row.role }));
 }
 
 export interface SessionSummary {

@@ -162,7 +162,7 @@ export class TransferEngine {
     metrics.engineBatchDuration.observe((performance.now() - started) / 1000);
     results.forEach((result, index) => {
       const pending = batch[index] as Pending;
-      const outcome = result.kind === 'refused' ? result.error.code : result.kind;
+      const outcome = result.kind === 'posted' ? 'posted' : result.kind === 'replayed' ? 'replayed' : result.error.code;
       metrics.moneyMovements.inc({ type: pending.command.kind, outcome });
       pending.resolve(result.response);
     });

@@ -2,9 +2,7 @@
  * Posting a batch of money movements in one database transaction, the way the transfer engine
  * does it:
  *
- * 1. check the callers' sessions when their routes left that to the engine: a command whose
- *    session is no longer live is dropped (401 unauthenticated, nothing stored, nothing posted);
- *    take the idempotency keys (a transaction-scoped advisory lock each, without waiting) and read
+ * 1. take the idempotency keys (a transaction-scoped advisory lock each, without waiting) and read
  *    their stored responses; a stored response is replayed, a key held elsewhere is refused (409);
  * 2. lock every ledger account the batch touches, once, in ascending id order;
  * 3. read the daily limits and today's usage of the limited source accounts, and the balance caps
@@ -31,13 +29,11 @@ import type { AppContext } from '../../platform/context.js';
 import { findStoredResponses, keyId, storeResponses, tryLockKeys, type IdempotencyKeyRef, type ResponseToStore, type StoredResponse } from '../../platform/db/idempotency-store.js';
 import { transactionRunner, type ScriptStatement, type Statement, type StatementRunner } from '../../platform/db/script.js';
 import type { Tx } from '../../platform/db/transaction.js';
-import { unauthenticated, type SessionToCheck } from '../../platform/http/auth.js';
 import { isTransient, keyInUse, keyReused, refusalResponse, type CommandResponse } from '../../platform/http/idempotency.js';
-import { isUuid, newId } from '../../platform/ids.js';
+import { newId } from '../../platform/ids.js';
 import { outboxStatement, type OutboxMessage } from '../../platform/outbox/index.js';
 import { accountOwnersStatement, balanceCapsStatement, dailyLimitsStatement } from '../accounts/index.js';
 import { auditStatement, type AuditActor, type AuditEvent } from '../audit/index.js';
-import { liveSessionsStatement, sessionMatches, type LiveSession } from '../identity/index.js';
 import { lockAccountsFor, refusalError, transactionTimeStatement, tryApply, writeEntriesFor, type AccountStates, type NewEntry } from '../ledger/index.js';
 import { paymentErrors } from './errors.js';
 import { addDailyUsageStatement, dailyUsageStatement, insertTransfersStatement, type MovementKind, type NewTransfer, type TransferRecord } from './store.js';
@@ -63,8 +59,6 @@ export interface MovementCommand {
   readonly idempotency?: { readonly ref: IdempotencyKeyRef; readonly fingerprint: string } | undefined;
   /** The request path, for the `instance` of problem responses. */
   readonly path: string;
-  /** The caller's session, when the route left its check to the engine. */
-  readonly session?: SessionToCheck | undefined;
 }
 
 /** A transfer record as posted (its sequence number is the database's business). */
@@ -73,8 +67,7 @@ export type PostedTransfer = Omit<TransferRecord, 'seq'>;
 export type BatchResult =
   | { readonly kind: 'posted'; readonly record: PostedTransfer; readonly response: CommandResponse }
   | { readonly kind: 'refused'; readonly error: DomainError; readonly response: CommandResponse }
-  | { readonly kind: 'replayed'; readonly response: CommandResponse }
-  | { readonly kind: 'session_dead'; readonly response: CommandResponse };
+  | { readonly kind: 'replayed'; readonly response: CommandResponse };
 
 /** How a posted movement is shown to its caller (the 201 body). */
 export type RenderTransfer = (record: PostedTransfer) => unknown;
@@ -137,9 +130,6 @@ function cappedCreditIds(commands: readonly MovementCommand[]): string[] {
 /** A statement that reads nothing, for a batch without capped credits (no query to plan). */
 const NO_CAPS: Statement<Map<string, bigint>> = { sql: 'select null where false', parse: () => new Map() };
 
-/** Nor for a batch without sessions to check. */
-const NO_SESSIONS: Statement<Map<string, LiveSession>> = { sql: 'select null where false', parse: () => new Map() };
-
 /** Refuses a credit that would take a capped account (an unverified customer's wallet) above its cap. */
 function checkBalanceCap(states: AccountStates, caps: ReadonlyMap<string, bigint>, command: MovementCommand): void {
   if (command.toAccountId === null || command.reversal !== undefined) return;
@@ -163,12 +153,12 @@ interface KeyPlan {
 }
 
 /** Groups the commands by idempotency key: the first of each key leads, repeats follow it. */
-function planKeys(commands: readonly MovementCommand[], skip: ReadonlySet<number> = new Set()): KeyPlan {
+function planKeys(commands: readonly MovementCommand[]): KeyPlan {
   const firstByKey = new Map<string, number>();
   const leaders: number[] = [];
   const followers: Array<[number, number]> = [];
   commands.forEach((command, index) => {
-    if (command.idempotency === undefined || skip.has(index)) return;
+    if (command.idempotency === undefined) return;
     const id = keyId(command.idempotency.ref);
     const first = firstByKey.get(id);
     if (first === undefined) {
@@ -188,14 +178,14 @@ function planKeys(commands: readonly MovementCommand[], skip: ReadonlySet<number
 function applyKeys(
   commands: readonly MovementCommand[],
   plan: KeyPlan,
-  locked: ReadonlyMap<string, boolean>,
+  locked: readonly boolean[],
   stored: ReadonlyMap<string, StoredResponse>,
   results: (BatchResult | undefined)[],
 ): void {
-  plan.leaders.forEach((index) => {
+  plan.leaders.forEach((index, position) => {
     const command = commands[index] as MovementCommand;
     const idempotency = command.idempotency as { ref: IdempotencyKeyRef; fingerprint: string };
-    if (locked.get(keyId(idempotency.ref)) !== true) {
+    if (locked[position] !== true) {
       results[index] = refused(keyInUse(), command);
       return;
     }
@@ -328,7 +318,8 @@ export async function postBatch(
   render: RenderTransfer,
 ): Promise<BatchResult[]> {
   const results: (BatchResult | undefined)[] = new Array<BatchResult | undefined>(commands.length).fill(undefined);
-  const refs = planKeys(commands).leaders.map((index) => (commands[index]?.idempotency as { ref: IdempotencyKeyRef }).ref);
+  const plan = planKeys(commands);
+  const refs = plan.leaders.map((index) => (commands[index]?.idempotency as { ref: IdempotencyKeyRef }).ref);
   const limitedIds = [
     ...new Set(commands.filter((command) => command.limited && command.fromAccountId !== null).map((command) => command.fromAccountId as string)),
   ];
@@ -345,20 +336,8 @@ export async function postBatch(
   const cappedIds = cappedCreditIds(commands);
   const readCaps = cappedIds.length === 0 ? NO_CAPS : balanceCapsStatement(context.config, cappedIds);
   const readOwners = accountOwnersStatement(customerAccountIds(commands));
-  const sessionIds = [...new Set(commands.flatMap((command) => (command.session !== undefined && isUuid(command.session.id) ? [command.session.id] : [])))];
-  const readSessions = sessionIds.length === 0 ? NO_SESSIONS : liveSessionsStatement(sessionIds, now);
-  const reads = await runner.run([lockKeys, readStored, lock, readLimits, readUsage, readNow, readCaps, readOwners, readSessions]);
-  // Commands of dead sessions leave the batch first: no replay, no refusal, nothing stored for them.
-  const sessions = readSessions.parse(reads[8] ?? []);
-  const dead = new Set<number>();
-  commands.forEach((command, index) => {
-    if (command.session === undefined || sessionMatches(sessions.get(command.session.id), command.session)) return;
-    dead.add(index);
-    results[index] = { kind: 'session_dead', response: { ...refusalResponse(unauthenticated(), command.path), sessionDead: true } };
-  });
-  const plan = planKeys(commands, dead);
-  const lockedKeys = lockKeys.parse(reads[0] ?? []);
-  applyKeys(commands, plan, new Map(refs.map((ref, position) => [keyId(ref), lockedKeys[position] === true])), readStored.parse(reads[1] ?? []), results);
+  const reads = await runner.run([lockKeys, readStored, lock, readLimits, readUsage, readNow, readCaps, readOwners]);
+  applyKeys(commands, plan, lockKeys.parse(reads[0] ?? []), readStored.parse(reads[1] ?? []), results);
   const states = lock.parse(reads[2] ?? []);
   const usage: Usage = {
     day: day.date,

@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../platform/context.js';
 import type { Tx } from '../../platform/db/transaction.js';
-import { confirmSession, principalOf, requireRole, sessionToCheck, settleSession } from '../../platform/http/auth.js';
+import { principalOf, requireRole } from '../../platform/http/auth.js';
 import { checkIdempotencyKey, replayOf, requestFingerprint, type CommandResponse } from '../../platform/http/idempotency.js';
 import { findStoredResponses, keyId } from '../../platform/db/idempotency-store.js';
 import { runStatement } from '../../platform/db/script.js';
@@ -67,7 +67,7 @@ function idempotencyOf(request: FastifyRequest) {
  * movement is queued, so that a refusal moves no money. A request whose response is already stored
  * under its Idempotency-Key is replayed without a PIN check (a replay moves no money). PIN refusals
  * (428, 403, 429) are not stored under the key, so a retry with the right PIN runs the movement.
- * Returns the replay, or undefined when the movement may go ahead. The session is checked first.
+ * Returns the replay, or undefined when the movement may go ahead.
  */
 async function checkPin(
   context: AppContext,
@@ -77,7 +77,6 @@ async function checkPin(
   idempotency: ReturnType<typeof idempotencyOf>['idempotency'],
 ): Promise<CommandResponse | undefined> {
   if (movement.kind === 'deposit' || !transactionPinRequired(context, movement)) return undefined;
-  await confirmSession(request);
   if (idempotency !== undefined) {
     const stored = (await runStatement(context.db, findStoredResponses([idempotency.ref]))).get(keyId(idempotency.ref));
     if (stored !== undefined) return replayOf(stored, idempotency.fingerprint);
@@ -93,11 +92,6 @@ async function checkPin(
  * (Zod), preparing (ownership, recipient, amount), the transaction PIN when the amount needs it
  * (after a stored response under the key, which is replayed), then the engine (the key's lock and
  * stored response, statuses, daily limit, funds).
- *
- * The routes defer the session check of a bearer token: the engine does it in the round trip that
- * posts the movement. Every other answer checks it first: a replay or the PIN check here, any
- * refusal in the error handler. So a dead session gets 401 and nothing else, as if checked on
- * arrival.
  */
 async function submitMovement(
   context: AppContext,
@@ -111,7 +105,6 @@ async function submitMovement(
     movement = await prepare();
   } catch (error) {
     if (idempotency !== undefined && error instanceof DomainError) {
-      await confirmSession(request);
       const stored = (await runStatement(context.db, findStoredResponses([idempotency.ref]))).get(keyId(idempotency.ref));
       if (stored !== undefined) return replayOf(stored, idempotency.fingerprint);
     }
@@ -119,10 +112,7 @@ async function submitMovement(
   }
   const replay = await checkPin(context, request, movement, pin, idempotency);
   if (replay !== undefined) return replay;
-  const session = sessionToCheck(request);
-  const response = await engineFor(context, transactionView).submit({ ...movement, idempotency, path, session });
-  if (session !== undefined) settleSession(request, response.sessionDead !== true);
-  return response;
+  return engineFor(context, transactionView).submit({ ...movement, idempotency, path });
 }
 
 /** Runs an admin command with its Idempotency-Key in one transaction, answering 201 with the transaction. */
@@ -153,11 +143,7 @@ export function paymentRoutes(api: Api, context: AppContext): void {
   ] as const) {
     api.post(
       path,
-      {
-        schema: { tags, summary, security: bearer, headers: idempotencyHeaders, body: schema, response: { ...moneyResponses, ...problemResponses(428) } },
-        config: { deferSessionCheck: true },
-        preHandler: customer,
-      },
+      { schema: { tags, summary, security: bearer, headers: idempotencyHeaders, body: schema, response: { ...moneyResponses, ...problemResponses(428) } }, preHandler: customer },
       async (request, reply) => {
         const body = request.body;
         const response = await submitMovement(
@@ -182,7 +168,6 @@ export function paymentRoutes(api: Api, context: AppContext): void {
         body: transferBody,
         response: { ...moneyResponses, ...problemResponses(428) },
       },
-      config: { deferSessionCheck: true },
       preHandler: customer,
     },
     async (request, reply) => {

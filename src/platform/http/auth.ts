@@ -26,25 +26,10 @@ export interface Principal extends AccessClaims {
 declare module 'fastify' {
   interface FastifyRequest {
     principal: Principal | undefined;
-    /**
-     * On a route that defers the session check: the check of the bearer token's session, until
-     * something has done it (see confirmSession and handOverSession).
-     */
-    pendingSessionCheck: (() => Promise<boolean>) | undefined;
-    /** What to undo when the deferred check finds the session dead (rate-limit counts). */
-    undoIfSessionDead: (() => void)[] | undefined;
   }
   interface FastifyContextConfig {
     /** The route checks its own Authorization header (/metrics and its token); users' tokens are not read. */
     ownAuthorization?: boolean;
-    /**
-     * The route defers the session check of a bearer token (the signature, expiry and claims are
-     * still checked first): money movements have the transfer engine check it in the round trip
-     * that posts them. Any answer that does not come from the engine checks it first (see
-     * errorHandler and confirmSession), so a dead session learns nothing, not even whether an
-     * account exists.
-     */
-    deferSessionCheck?: boolean;
   }
 }
 
@@ -57,8 +42,6 @@ export type SessionValidator = (claims: AccessClaims) => Promise<boolean>;
 export function authenticationHook(tokens: TokenService, sessionIsValid: SessionValidator) {
   return async function authenticate(request: FastifyRequest): Promise<void> {
     request.principal = undefined;
-    request.pendingSessionCheck = undefined;
-    request.undoIfSessionDead = undefined;
     if (request.routeOptions.config.ownAuthorization === true) return;
     const header = request.headers.authorization;
     if (header === undefined) {
@@ -68,9 +51,7 @@ export function authenticationHook(tokens: TokenService, sessionIsValid: Session
     const match = /^Bearer ([A-Za-z0-9\-_.]{1,4096})$/.exec(header);
     if (match?.[1] === undefined) throw unauthenticated();
     const claims = await tokens.verifyAccessToken(match[1]);
-    if (claims === undefined) throw unauthenticated();
-    if (request.routeOptions.config.deferSessionCheck === true) request.pendingSessionCheck = () => sessionIsValid(claims);
-    else if (!(await sessionIsValid(claims))) throw unauthenticated();
+    if (claims === undefined || !(await sessionIsValid(claims))) throw unauthenticated();
     request.principal = claims;
   };
 
@@ -85,50 +66,6 @@ export function authenticationHook(tokens: TokenService, sessionIsValid: Session
     if (claims === undefined || !(await sessionIsValid(claims))) return;
     request.principal = { ...claims, authenticatedBy: 'cookie' };
   }
-}
-
-/** Ends a deferred check that found the session dead: undoes what the request counted, and 401. */
-function sessionDead(request: FastifyRequest): DomainError {
-  for (const undo of request.undoIfSessionDead ?? []) undo();
-  request.undoIfSessionDead = undefined;
-  request.principal = undefined;
-  return unauthenticated();
-}
-
-/**
- * Checks the session now if the route deferred its check (once per request); throws 401
- * unauthenticated when it is no longer live. Call it before anything that answers from stored
- * data or checks a credential.
- */
-export async function confirmSession(request: FastifyRequest): Promise<void> {
-  const check = request.pendingSessionCheck;
-  if (check === undefined) return;
-  request.pendingSessionCheck = undefined;
-  if (!(await check())) throw sessionDead(request);
-}
-
-/** A session whose check is handed over to whoever runs the command (the transfer engine). */
-export interface SessionToCheck {
-  readonly id: string;
-  readonly userId: string;
-  readonly role: Role;
-}
-
-/**
- * The session to check along with the command, when the route deferred the check and nothing has
- * done it yet; the caller must then report the outcome with settleSession.
- */
-export function sessionToCheck(request: FastifyRequest): SessionToCheck | undefined {
-  const principal = request.principal;
-  if (request.pendingSessionCheck === undefined || principal === undefined) return undefined;
-  return { id: principal.sessionId, userId: principal.userId, role: principal.role };
-}
-
-/** Records the outcome of a handed-over check; throws 401 unauthenticated when the session was dead. */
-export function settleSession(request: FastifyRequest, live: boolean): void {
-  request.pendingSessionCheck = undefined;
-  if (!live) throw sessionDead(request);
-  request.undoIfSessionDead = undefined;
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);

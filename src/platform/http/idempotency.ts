@@ -27,8 +27,6 @@ export interface CommandResponse {
   readonly replayed: boolean;
   /** For refusals that may succeed later (429, 503). */
   readonly retryAfterSeconds?: number | undefined;
-  /** The caller's session, checked along with the command, was no longer live (nothing was done). */
-  readonly sessionDead?: boolean | undefined;
 }
 
 export interface IdempotencyRequest {

@@ -17,8 +17,6 @@ export interface RateLimiter {
   readonly perMinute: number;
   /** Counts one request for the key; returns the seconds to wait when it is over the limit. */
   hit(key: string): number | undefined;
-  /** Takes back one counted request of the key (one that turned out not to count), within its window. */
-  refund(key: string): void;
 }
 
 export function rateLimited(retryAfterSeconds: number): DomainError {
@@ -50,13 +48,6 @@ export function createRateLimiter(options: { perMinute: number; nowMs: () => num
       if (count <= options.perMinute) return undefined;
       return Math.max(1, Math.ceil((windowEndMs - nowMs) / 1000));
     },
-    refund(key) {
-      // A new window has forgotten the count already.
-      const count = counts.get(key);
-      if (count === undefined || options.nowMs() >= windowEndMs) return;
-      if (count <= 1) counts.delete(key);
-      else counts.set(key, count - 1);
-    },
   };
 }
 
@@ -85,11 +76,6 @@ export function rateLimitHook(limit: RouteRateLimit, nowMs: () => number): onReq
   if (limiter === undefined) return undefined;
   const keyOf = limit.by === 'ip' ? (request: FastifyRequest) => request.ip : (request: FastifyRequest) => request.principal?.userId;
   return async function checkRateLimit(request) {
-    const key = keyOf(request);
-    // A request whose session is still to be checked counts only if the session is live.
-    if (key !== undefined && request.pendingSessionCheck !== undefined) {
-      (request.undoIfSessionDead ??= []).push(() => limiter.refund(key));
-    }
-    enforceRateLimit(limiter, key);
+    enforceRateLimit(limiter, keyOf(request));
   };
 }

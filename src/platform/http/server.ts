@@ -25,7 +25,7 @@ import {
 import { z } from 'zod';
 import type { AppContext } from '../context.js';
 import { pendingMigrations } from '../db/migrate.js';
-import { authenticationHook, confirmSession, type SessionValidator } from './auth.js';
+import { authenticationHook, type SessionValidator } from './auth.js';
 import { errorHandler, notFoundHandler, problem, sendProblem } from './problem.js';
 import { DomainError, validationError } from '../../core/errors.js';
 import { findImpreciseNumber } from './json-numbers.js';
@@ -145,17 +145,7 @@ export async function buildServer(options: ServerOptions): Promise<Api> {
 
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
-  app.setErrorHandler(async (error, request, reply) => {
-    // On a route that deferred its session check, a dead session gets 401 whatever else failed.
-    if (request.pendingSessionCheck !== undefined) {
-      try {
-        await confirmSession(request);
-      } catch (failure) {
-        return errorHandler(failure, request, reply);
-      }
-    }
-    return errorHandler(error, request, reply);
-  });
+  app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);
 
   // Only JSON bodies are accepted (besides no body at all).
