@@ -197,3 +197,27 @@ describe('POST /admin/transfers/{id}/reverse', () => {
     expect((await reverse(admin, another.sent.id, { reason: 'r'.repeat(500) })).status).toBe(201);
   });
 });
+
+describe('reversals and the bank day of the application clock', () => {
+  // The application's clock three days behind the database's: the engine counts a movement
+  // against the day of the application's clock, while the record's created_at is the database's.
+  let bank: TestBank;
+  beforeAll(async () => {
+    bank = await startTestBank({ now: () => new Date(Date.now() - 3 * 86_400_000) });
+  });
+  afterAll(async () => bank.close());
+
+  it('gives the amount back to the day the movement was counted against, whatever created_at says', async () => {
+    const admin = await bank.user(uniqueName('admin'), 'admin');
+    const asha = await bank.user(uniqueName('clockrev'));
+    const wallet = await fundedAccount(bank, asha, '60000.00', 'wallet');
+    const limits = async () => (await bank.request('GET', `${API}/accounts/${wallet.id}/limits`, { token: asha.token })).body;
+    const cashOut = await withdraw(bank, asha, wallet.id, '30000.00');
+    expect(cashOut.status, cashOut.text).toBe(201);
+    expect(await limits()).toMatchObject({ used_today: '30000.00', remaining: '20000.00' });
+    const reversed = await bank.request('POST', `${API}/admin/transfers/${cashOut.body.id}/reverse`, { token: admin.token, body: { reason: 'Clock check' } });
+    expect(reversed.status, reversed.text).toBe(201);
+    expect(await limits()).toMatchObject({ used_today: '0.00', remaining: '50000.00' });
+    expect(await bank.integrity()).toEqual([]);
+  });
+});

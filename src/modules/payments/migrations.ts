@@ -92,8 +92,27 @@ const leanTransfers: Migration = {
   },
 };
 
+/**
+ * The bank day whose daily-limit usage a withdrawal or transfer counted against, as the engine
+ * chose it (from the application's clock when the batch began), so that a reversal gives the
+ * amount back to exactly that day's row. Rows written before it have none: for them the day of
+ * their creation time is used.
+ */
+const limitDay: Migration = {
+  async up(db) {
+    await sql`
+      alter table transfers add column limit_day date;
+      alter table transfers add constraint transfers_limit_day_kind check (limit_day is null or kind in ('withdrawal', 'transfer'));
+    `.execute(db);
+  },
+  async down(db) {
+    await sql`alter table transfers drop column limit_day`.execute(db);
+  },
+};
+
 export const paymentsMigrations = {
   '2026-11-21-0006-payments-transfers-beneficiaries': transfersAndBeneficiaries,
   '2026-11-21-0008-payments-daily-usage': dailyUsage,
   '2026-11-21-0009-payments-lean-transfers': leanTransfers,
+  '2026-11-22-0023-payments-limit-day': limitDay,
 } as const;

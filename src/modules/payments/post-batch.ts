@@ -278,7 +278,7 @@ function movementEvent(command: MovementCommand, transfer: NewTransfer, states: 
   }
 }
 
-function accept(command: MovementCommand, index: number, states: AccountStates, owners: ReadonlyMap<string, string>): Accepted {
+function accept(command: MovementCommand, index: number, states: AccountStates, owners: ReadonlyMap<string, string>, day: string): Accepted {
   const entryId = newId();
   const transfer: NewTransfer = {
     id: newId(),
@@ -292,6 +292,7 @@ function accept(command: MovementCommand, index: number, states: AccountStates, 
     reversalOf: command.reversal?.transferId ?? null,
     reason: command.reversal?.reason ?? null,
     initiatedBy: command.initiatedBy,
+    limitDay: command.limited && command.fromAccountId !== null ? day : null,
   };
   return {
     index,
@@ -361,7 +362,7 @@ export async function postBatch(
       checkBalanceCap(states, caps, command);
       const refusal = tryApply(states, command.postings);
       if (refusal !== null) throw refusalError(refusal, describeAccount(command));
-      accepted.push(accept(command, index, states, owners));
+      accepted.push(accept(command, index, states, owners, usage.day));
       if (command.limited && command.fromAccountId !== null) {
         usage.used.set(command.fromAccountId, (usage.used.get(command.fromAccountId) ?? 0n) + command.amountMinor);
         usage.added.set(command.fromAccountId, (usage.added.get(command.fromAccountId) ?? 0n) + command.amountMinor);

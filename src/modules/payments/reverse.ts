@@ -9,7 +9,7 @@ import { entryPostings } from '../ledger/index.js';
 import { paymentErrors } from './errors.js';
 import { postOne, type PostedTransfer } from './post-batch.js';
 import { transactionView } from './views.js';
-import { lockTransfer, markReversed, restoreDailyUsage } from './store.js';
+import { limitDayOf, lockTransfer, markReversed, restoreDailyUsage } from './store.js';
 
 /**
  * Reverses a posted movement (admins): a new journal entry mirrors the original's postings; the
@@ -50,13 +50,14 @@ export async function reverseTransfer(
     transactionView,
   );
   await markReversed(tx, original.id);
-  // Deposits never count toward a limit; the usage row is that of the day the money was sent.
+  // Deposits never count toward a limit; the usage row is that of the day the engine counted the
+  // movement against (for records older than that column, the day it was created).
   const limitRestored =
     original.kind === 'deposit' || original.fromAccountId === null
       ? 0n
       : await restoreDailyUsage(tx, {
           accountId: original.fromAccountId,
-          day: bankDay(original.createdAt, context.config.BANK_TIMEZONE).date,
+          day: (await limitDayOf(tx, original.id)) ?? bankDay(original.createdAt, context.config.BANK_TIMEZONE).date,
           amountMinor: original.amountMinor,
         });
   await recordAudit(tx, {

@@ -74,6 +74,8 @@ export interface NewTransfer {
   readonly reversalOf: string | null;
   readonly reason: string | null;
   readonly initiatedBy: string;
+  /** The bank day (YYYY-MM-DD) whose daily-limit usage the movement counts against, if limited. */
+  readonly limitDay: string | null;
 }
 
 export async function findTransfer(executor: Executor, id: string): Promise<TransferRecord | undefined> {
@@ -97,13 +99,13 @@ export function insertTransfersStatement(transfers: readonly NewTransfer[]): Sta
   return parameterized((values) => {
     const column = (pick: (transfer: NewTransfer) => Literal, type: SqlType) => values.array(transfers.map(pick), type);
     return `insert into transfers (id, kind, from_account_id, to_account_id, amount_minor, currency, description, entry_id,
-                                 reversal_of, reason, initiated_by)
+                                 reversal_of, reason, initiated_by, limit_day)
           select * from unnest(${column((t) => t.id, 'uuid')}, ${column((t) => t.kind, 'text')},
                                ${column((t) => t.fromAccountId, 'uuid')}, ${column((t) => t.toAccountId, 'uuid')},
                                ${column((t) => t.amountMinor, 'int8')}, ${column((t) => t.currency, 'text')},
                                ${column((t) => t.description, 'text')}, ${column((t) => t.entryId, 'uuid')},
                                ${column((t) => t.reversalOf, 'uuid')}, ${column((t) => t.reason, 'text')},
-                               ${column((t) => t.initiatedBy, 'uuid')})`;
+                               ${column((t) => t.initiatedBy, 'uuid')}, ${column((t) => t.limitDay, 'date')})`;
   }, () => undefined);
 }
 
@@ -125,6 +127,12 @@ export function addDailyUsageStatement(day: string, amounts: ReadonlyMap<string,
                  on conflict (account_id, day) do update set used_minor = account_daily_usage.used_minor + excluded.used_minor`,
     () => undefined,
   );
+}
+
+/** The bank day whose daily-limit usage a movement counted against (null when none was recorded). */
+export async function limitDayOf(tx: Tx, transferId: string): Promise<string | null> {
+  const result = await sql<{ day: string | null }>`select limit_day::text as day from transfers where id = ${transferId}`.execute(tx);
+  return result.rows[0]?.day ?? null;
 }
 
 /**
