@@ -11,9 +11,15 @@ import { principalOf, requireRole, type Principal } from '../http/auth.js';
 import { bearer, idParams, pageQuery, problemResponses } from '../http/schemas.js';
 import type { Api } from '../http/server.js';
 import { isUuid } from '../ids.js';
-import { countByQueue, listFailed, retryFailed, type FailedJob, type QueueCounts } from './store.js';
+import { COMPLETED_COUNT_HOURS, countByQueue, listFailed, retryFailed, type FailedJob, type QueueCounts } from './store.js';
 
-const countsSchema = z.object({ created: z.number().int(), retry: z.number().int(), active: z.number().int(), completed: z.number().int(), failed: z.number().int() });
+const countsSchema = z.object({
+  created: z.number().int(),
+  retry: z.number().int(),
+  active: z.number().int(),
+  completed: z.number().int().describe(`Jobs completed in the last ${COMPLETED_COUNT_HOURS} hour (completed jobs are kept JOBS_RETENTION_DAYS).`),
+  failed: z.number().int(),
+});
 
 const failedSchema = z.object({
   id: z.string(),

@@ -86,7 +86,7 @@ export interface QueueCounts {
 
 export async function countByQueue(db: Db): Promise<QueueCounts[]> {
   const queues = new Map<string, Record<JobState, number>>();
-  for (const row of await countJobs(db)) {
+  for (const row of await countJobs(db, true)) {
     const counts = queues.get(row.queue) ?? { created: 0, retry: 0, active: 0, completed: 0, failed: 0 };
     counts[row.state] = row.count;
     queues.set(row.queue, counts);
@@ -95,17 +95,41 @@ export async function countByQueue(db: Db): Promise<QueueCounts[]> {
 }
 
 /** Jobs not yet completed, per queue and state (for /metrics: waiting work and dead letters). */
-export function countUnfinished(db: Db): Promise<{ queue: string; state: Exclude<JobState, 'completed'>; count: number }[]> {
-  return countJobs(db, ['created', 'retry', 'active', 'failed']);
+export async function countUnfinished(db: Db): Promise<{ queue: string; state: Exclude<JobState, 'completed'>; count: number }[]> {
+  return (await countJobs(db, false)) as { queue: string; state: Exclude<JobState, 'completed'>; count: number }[];
 }
 
-/** Jobs per queue and state, of the given states (all when omitted), by queue. */
-async function countJobs<State extends JobState>(db: Db, states?: readonly State[]): Promise<{ queue: string; state: State; count: number }[]> {
-  const result = await sql<{ queue: string; state: State; n: number }>`
-    select queue, state, count(*)::int as n from jobs
-     ${states === undefined ? sql`` : sql`where state = any(${[...states]}::text[])`}
-     group by queue, state order by queue`.execute(db);
+/** How far back completed jobs are counted (the table keeps them JOBS_RETENTION_DAYS). */
+export const COMPLETED_COUNT_HOURS = 1;
+
+/**
+ * Jobs per queue and state: every waiting, active and failed one, and with `completed` those that
+ * completed in the last COMPLETED_COUNT_HOURS. Each state is counted through its own partial index,
+ * so that the count costs what is unfinished (normally little) rather than a scan of every job
+ * kept, completed ones and their payloads included.
+ */
+async function countJobs(db: Db, completed: boolean): Promise<{ queue: string; state: JobState; count: number }[]> {
+  const result = await jobCountsQuery(completed).execute(db);
   return result.rows.map((row) => ({ queue: row.queue, state: row.state, count: row.n }));
+}
+
+/** The query of countJobs (exported for the plan check). */
+export function jobCountsQuery(completed: boolean) {
+  return sql<{ queue: string; state: JobState; n: number }>`
+    select queue, state, count(*)::int as n from jobs where state in ('created', 'retry') group by queue, state
+    union all
+    select queue, 'active', count(*)::int from jobs where state = 'active' group by queue
+    union all
+    select queue, 'failed', count(*)::int from jobs where state = 'failed' group by queue
+    ${
+      completed
+        ? sql`union all
+              select queue, 'completed', count(*)::int from jobs
+               where state = 'completed' and finished_at > now() - make_interval(hours => ${COMPLETED_COUNT_HOURS})
+               group by queue`
+        : sql``
+    }
+    order by queue`;
 }
 
 export interface FailedJob {

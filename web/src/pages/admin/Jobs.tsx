@@ -66,7 +66,7 @@ export function AdminJobsPage() {
                       <Table.Th>Queue</Table.Th>
                       {STATES.map((state) => (
                         <Table.Th key={state} ta="right">
-                          {state[0]!.toUpperCase() + state.slice(1)}
+                          {state === 'completed' ? 'Completed (1 h)' : state[0]!.toUpperCase() + state.slice(1)}
                         </Table.Th>
                       ))}
                     </Table.Tr>
