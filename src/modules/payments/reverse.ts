@@ -9,7 +9,7 @@ import { entryPostings } from '../ledger/index.js';
 import { paymentErrors } from './errors.js';
 import { postOne, type PostedTransfer } from './post-batch.js';
 import { transactionView } from './views.js';
-import { limitDayOf, lockTransfer, markReversed, restoreDailyUsage } from './store.js';
+import { lockTransfer, markReversed, restoreDailyUsage } from './store.js';
 
 /**
  * Reverses a posted movement (admins): a new journal entry mirrors the original's postings; the
@@ -57,7 +57,7 @@ export async function reverseTransfer(
       ? 0n
       : await restoreDailyUsage(tx, {
           accountId: original.fromAccountId,
-          day: (await limitDayOf(tx, original.id)) ?? bankDay(original.createdAt, context.config.BANK_TIMEZONE).date,
+          day: original.limitDay ?? bankDay(original.createdAt, context.config.BANK_TIMEZONE).date,
           amountMinor: original.amountMinor,
         });
   await recordAudit(tx, {

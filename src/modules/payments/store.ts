@@ -84,10 +84,16 @@ export async function findTransfer(executor: Executor, id: string): Promise<Tran
   return row === undefined ? undefined : toRecord(row);
 }
 
-export async function lockTransfer(tx: Tx, id: string): Promise<TransferRecord | undefined> {
-  const result = await sql<TransferRow>`select * from transfers where id = ${id} for update`.execute(tx);
+/** A transfer locked for a change, with the bank day whose daily-limit usage it counted against (null when none was recorded). */
+export interface LockedTransfer extends TransferRecord {
+  readonly limitDay: string | null;
+}
+
+export async function lockTransfer(tx: Tx, id: string): Promise<LockedTransfer | undefined> {
+  const result = await sql<TransferRow & { limit_day_text: string | null }>`
+    select *, limit_day::text as limit_day_text from transfers where id = ${id} for update`.execute(tx);
   const row = result.rows[0];
-  return row === undefined ? undefined : toRecord(row);
+  return row === undefined ? undefined : { ...toRecord(row), limitDay: row.limit_day_text };
 }
 
 export async function markReversed(tx: Tx, id: string): Promise<void> {
@@ -127,12 +133,6 @@ export function addDailyUsageStatement(day: string, amounts: ReadonlyMap<string,
                  on conflict (account_id, day) do update set used_minor = account_daily_usage.used_minor + excluded.used_minor`,
     () => undefined,
   );
-}
-
-/** The bank day whose daily-limit usage a movement counted against (null when none was recorded). */
-export async function limitDayOf(tx: Tx, transferId: string): Promise<string | null> {
-  const result = await sql<{ day: string | null }>`select limit_day::text as day from transfers where id = ${transferId}`.execute(tx);
-  return result.rows[0]?.day ?? null;
 }
 
 /**
