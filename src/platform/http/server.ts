@@ -2,16 +2,16 @@
  * The HTTP server: Fastify with Zod validation and serialization, the OpenAPI 3.1 document at
  * /openapi.json with Swagger UI at /docs and ReDoc at /redoc, /healthz, /readyz, /metrics,
  * problem+json errors for everything that goes wrong (including unknown routes), a body limit,
- * request latency metrics and redacted structured logs. Security headers come from helmet: a
- * Content-Security-Policy that lets nothing load for the API's JSON and what the documentation
- * pages need for them; CORS admits only the origins in CORS_ORIGINS.
+ * request latency metrics and redacted structured logs. Security headers come from helmet, worked
+ * out once per policy (security-headers.ts): a Content-Security-Policy that lets nothing load for
+ * the API's JSON and what the documentation pages need for them; CORS admits only the origins in
+ * CORS_ORIGINS.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import fastifyCookie from '@fastify/cookie';
 import fastifyCors from '@fastify/cors';
-import fastifyHelmet from '@fastify/helmet';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { LogController, type FastifyInstance, type FastifyBaseLogger, type RawServerDefault } from 'fastify';
@@ -31,6 +31,8 @@ import { DomainError, validationError } from '../../core/errors.js';
 import { findImpreciseNumber } from './json-numbers.js';
 import { rateLimitHook, type RouteRateLimit } from './rate-limit.js';
 import { registerWebApp } from './web.js';
+import { helmetHeaders, type HeaderList } from './security-headers.js';
+import { lazyChildLogger } from './request-logger.js';
 
 export type Api = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, ZodTypeProvider>;
 
@@ -92,6 +94,16 @@ const API_CSP = {
   formAction: ["'none'"],
 };
 
+const HELMET_OPTIONS = {
+  contentSecurityPolicy: { useDefaults: false, directives: API_CSP },
+  xFrameOptions: { action: 'deny' },
+  referrerPolicy: { policy: 'no-referrer' },
+  crossOriginResourcePolicy: { policy: 'same-origin' },
+  strictTransportSecurity: { maxAge: 31_536_000, includeSubDomains: true },
+} as const;
+
+const API_SECURITY_HEADERS: HeaderList = helmetHeaders(HELMET_OPTIONS);
+
 /** ReDoc's page: its bundle from this server, the styles it injects, the spec it fetches, its search worker. */
 const REDOC_CSP = {
   ...API_CSP,
@@ -102,6 +114,7 @@ const REDOC_CSP = {
   connectSrc: ["'self'"],
   workerSrc: ["'self'", 'blob:'],
 };
+const REDOC_SECURITY_HEADERS: HeaderList = helmetHeaders({ ...HELMET_OPTIONS, contentSecurityPolicy: { useDefaults: false, directives: REDOC_CSP } });
 
 /** Headers that cross-origin scripts of allowed origins may read. */
 const CORS_EXPOSED_HEADERS = ['Retry-After', 'X-Request-Id', 'Idempotent-Replayed', 'Content-Disposition'];
@@ -136,6 +149,7 @@ export async function buildServer(options: ServerOptions): Promise<Api> {
     trustProxy: context.config.TRUST_PROXY,
     requestIdHeader: false,
     genReqId: () => crypto.randomUUID(),
+    childLoggerFactory: lazyChildLogger,
     ajv: undefined,
     return503OnClosing: true,
     logController: new LogController({ disableRequestLogging: true }),
@@ -171,13 +185,9 @@ export async function buildServer(options: ServerOptions): Promise<Api> {
   });
 
   // Helmet and CORS first, so that their headers are on every answer, refusals included.
-  await app.register(fastifyHelmet, {
-    global: true,
-    contentSecurityPolicy: { useDefaults: false, directives: API_CSP },
-    xFrameOptions: { action: 'deny' },
-    referrerPolicy: { policy: 'no-referrer' },
-    crossOriginResourcePolicy: { policy: 'same-origin' },
-    strictTransportSecurity: { maxAge: 31_536_000, includeSubDomains: true },
+  app.addHook('onRequest', (request, reply, done) => {
+    for (const [name, value] of request.routeOptions.config.securityHeaders ?? API_SECURITY_HEADERS) reply.raw.setHeader(name, value);
+    done();
   });
   const corsOrigins = new Set(context.config.CORS_ORIGINS);
   await app.register(fastifyCors, {
@@ -255,7 +265,7 @@ export async function buildServer(options: ServerOptions): Promise<Api> {
 
   app.get('/openapi.json', { schema: { hide: true } }, async (_request, reply) => reply.type('application/json').send(app.swagger()));
   const redocBundle = readFileSync(require.resolve('redoc/bundles/redoc.standalone.js'));
-  app.get('/redoc', { schema: { hide: true }, helmet: { contentSecurityPolicy: { useDefaults: false, directives: REDOC_CSP } } }, async (_request, reply) =>
+  app.get('/redoc', { schema: { hide: true }, config: { securityHeaders: REDOC_SECURITY_HEADERS } }, async (_request, reply) =>
     reply.type('text/html; charset=utf-8').send(redocPage()),
   );
   app.get('/redoc/redoc.standalone.js', { schema: { hide: true } }, async (_request, reply) =>
