@@ -48,6 +48,22 @@ describe('script literals (PostgreSQL)', () => {
     expect((await client.query("select to_regclass('canary') is not null as present")).rows[0].present).toBe(true);
   });
 
+  it('round-trips texts sent as one JSON array, nulls included, in order', async () => {
+    const texts = (values: readonly (string | null)[]) => parameterized((placeholders) => `select v from json_array_elements_text(${placeholders.texts(values)}) with ordinality as t(v, o) order by o`, () => undefined);
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.option(anyText, { nil: null }), { maxLength: 12 }), async (values) => {
+        const result = await client.query(texts(values).sql);
+        expect(result.rows.map((row) => row.v)).toEqual(values);
+      }),
+      { numRuns: 300 },
+    );
+    // A lone surrogate arrives as U+FFFD, as it does in any literal sent as UTF-8; a NUL is refused.
+    const lone = await client.query(texts(['a\ud800b', '\udc00', '\ud83d\ude00']).sql);
+    expect(lone.rows.map((row) => row.v)).toEqual(['a\ufffdb', '\ufffd', '😀']);
+    expect(() => texts(['a\u0000b'])).toThrow(RangeError);
+    expect((await client.query('select count(*)::int as n from canary')).rows[0].n).toBe(0);
+  });
+
   it('means the same text whatever standard_conforming_strings says', async () => {
     await client.query('set standard_conforming_strings = off');
     await client.query('set escape_string_warning = off');

@@ -68,14 +68,18 @@ function json(value: unknown): string | null {
 /** One INSERT of several audit rows, in order (the trigger chains them in this order). */
 export function auditStatement(events: readonly AuditEvent[]): Statement<void> {
   return parameterized((values) => {
-    const column = (pick: (event: AuditEvent) => string | null, type: SqlType) => values.array(events.map(pick), type);
+    const column = (pick: (event: AuditEvent) => string | null, type: SqlType) => `unnest(${values.array(events.map(pick), type)})`;
+    // The JSON documents travel as one JSON array of their texts (see Placeholders.texts).
+    const documents = (pick: (event: AuditEvent) => string | null) => `json_array_elements_text(${values.texts(events.map(pick))})`;
     return `insert into audit_log (id, actor_id, actor_role, action, target_type, target_id, before, after, ip, user_agent, request_id)
-          select * from unnest(${column(() => newId(), 'uuid')}, ${column((e) => e.actor.userId, 'uuid')},
-                               ${column((e) => e.actor.role ?? null, 'text')}, ${column((e) => e.action, 'text')},
-                               ${column((e) => e.target.type, 'text')}, ${column((e) => e.target.id, 'text')},
-                               ${column((e) => json(e.before), 'jsonb')}, ${column((e) => json(e.after), 'jsonb')},
-                               ${column((e) => e.actor.origin?.ip ?? null, 'text')}, ${column((e) => e.actor.origin?.userAgent ?? null, 'text')},
-                               ${column((e) => e.actor.origin?.requestId ?? null, 'text')})`;
+          select id, actor_id, actor_role, action, target_type, target_id, before::jsonb, after::jsonb, ip, user_agent, request_id
+            from rows from (${column(() => newId(), 'uuid')}, ${column((e) => e.actor.userId, 'uuid')},
+                            ${column((e) => e.actor.role ?? null, 'text')}, ${column((e) => e.action, 'text')},
+                            ${column((e) => e.target.type, 'text')}, ${column((e) => e.target.id, 'text')},
+                            ${documents((e) => json(e.before))}, ${documents((e) => json(e.after))},
+                            ${column((e) => e.actor.origin?.ip ?? null, 'text')}, ${column((e) => e.actor.origin?.userAgent ?? null, 'text')},
+                            ${column((e) => e.actor.origin?.requestId ?? null, 'text')})
+                 as t(id, actor_id, actor_role, action, target_type, target_id, before, after, ip, user_agent, request_id)`;
   }, () => undefined);
 }
 

@@ -66,9 +66,9 @@ export function storeResponses(rows: readonly ResponseToStore[], ttlHours: numbe
   return parameterized(
     (values) => `insert into idempotency_keys (scope, key, request_hash, status_code, response_body, expires_at)
                  select scope, key, request_hash, status_code, response_body, now() + make_interval(hours => ${values.value(ttlHours, 'int4')})
-                   from unnest(${values.array(rows.map((row) => row.scope), 'text')}, ${values.array(rows.map((row) => row.key), 'text')},
-                               ${values.array(rows.map((row) => row.fingerprint), 'text')}, ${values.array(rows.map((row) => row.statusCode), 'int4')},
-                               ${values.array(rows.map((row) => row.payload), 'text')}) as t(scope, key, request_hash, status_code, response_body)
+                   from rows from (unnest(${values.array(rows.map((row) => row.scope), 'text')}), unnest(${values.array(rows.map((row) => row.key), 'text')}),
+                                   unnest(${values.array(rows.map((row) => row.fingerprint), 'text')}), unnest(${values.array(rows.map((row) => row.statusCode), 'int4')}),
+                                   json_array_elements_text(${values.texts(rows.map((row) => row.payload))})) as t(scope, key, request_hash, status_code, response_body)
                  on conflict (scope, key) do update
                     set request_hash = excluded.request_hash, status_code = excluded.status_code,
                         response_body = excluded.response_body, created_at = now(), expires_at = excluded.expires_at

@@ -35,7 +35,7 @@ async function headersFromMiddleware(): Promise<IncomingHttpHeaders> {
 
 describe('helmetHeaders', () => {
   it('gives the headers helmet sets on a response, and none it removes', async () => {
-    const computed = new Map(helmetHeaders(OPTIONS).map(([name, value]) => [name.toLowerCase(), value]));
+    const computed = new Map(helmetHeaders(OPTIONS));
     const real = await headersFromMiddleware();
     const fromHelmet = Object.fromEntries(Object.entries(real).filter(([name]) => !['date', 'connection', 'keep-alive', 'content-length', 'transfer-encoding'].includes(name)));
     expect(Object.fromEntries(computed)).toEqual(fromHelmet);

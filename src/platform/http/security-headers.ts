@@ -7,7 +7,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import helmet, { type HelmetOptions } from 'helmet';
 
-/** Header names and values, in the order helmet sets them. */
+/** Header names (lower case, as Node keeps them) and values, in the order helmet sets them. */
 export type HeaderList = readonly (readonly [string, string])[];
 
 declare module 'fastify' {
@@ -22,7 +22,7 @@ export function helmetHeaders(options: Readonly<HelmetOptions>): HeaderList {
   const headers = new Map<string, readonly [string, string]>();
   const response = {
     setHeader(name: string, value: string | number | readonly string[]) {
-      headers.set(name.toLowerCase(), [name, Array.isArray(value) ? value.join(', ') : String(value)]);
+      headers.set(name.toLowerCase(), [name.toLowerCase(), Array.isArray(value) ? value.join(', ') : String(value)]);
       return response;
     },
     removeHeader(name: string) {

@@ -95,10 +95,11 @@ export function outboxStatement(messages: readonly OutboxMessage[]): Statement<v
   return parameterized((values) => {
     const topics = values.array(messages.map((message) => message.topic), 'text');
     const users = values.array(messages.map((message) => `{${[...new Set(message.userIds.filter((id) => id !== ''))].join(',')}}`), 'text');
-    const payloads = values.array(messages.map(payloadJson), 'text');
+    const payloads = values.texts(messages.map(payloadJson));
     return (
       `INSERT INTO outbox (topic, user_ids, payload) ` +
-      `SELECT m.topic, m.user_ids::uuid[], m.payload::jsonb FROM unnest(${topics}, ${users}, ${payloads}) WITH ORDINALITY AS m(topic, user_ids, payload, n) ORDER BY m.n`
+      `SELECT m.topic, m.user_ids::uuid[], m.payload::jsonb FROM ROWS FROM (unnest(${topics}), unnest(${users}), json_array_elements_text(${payloads})) ` +
+      `WITH ORDINALITY AS m(topic, user_ids, payload, n) ORDER BY m.n`
     );
   }, () => undefined);
 }
