@@ -1,6 +1,6 @@
 /**
  * The job runner's guarantees on a database: backoff delays grow and are bounded; a queue never
- * runs more jobs at once than its concurrency; stop waits for the jobs that run; a job left active
+ * runs more jobs at once than its concurrency, and a busy one takes them in groups; stop waits for the jobs that run; a job left active
  * by a process that died runs again; and relays in two processes hand each outbox row to a
  * consumer exactly once (PostgreSQL, FOR UPDATE SKIP LOCKED).
  */
@@ -78,6 +78,36 @@ describe('job runner on PGlite', () => {
     expect(byState.active).toBeUndefined();
     expect(byState.completed).toBe(finished);
     expect((byState.completed ?? 0) + (byState.created ?? 0)).toBe(6);
+  });
+
+  it('takes the jobs of a busy queue in groups of at least half its concurrency', async () => {
+    const runner = runnerOn(bank);
+    runners.push(runner);
+    const gates: (() => void)[] = [];
+    let started = 0;
+    await runner.work('test.grouped', { concurrency: 4 }, async () => {
+      started += 1;
+      await new Promise<void>((resolve) => gates.push(resolve));
+    });
+    for (let index = 0; index < 10; index += 1) await runner.send('test.grouped', { index });
+    await runner.start();
+    await until(() => started === 4);
+    // One job ends: one free slot is less than half of four, so nothing new starts...
+    gates.shift()?.();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(started).toBe(4);
+    // ...until a second ends, and then two start together.
+    gates.shift()?.();
+    await until(() => started === 6);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(started).toBe(6);
+    while (started < 10 || gates.length > 0) {
+      gates.shift()?.();
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    await runner.stop();
+    const done = await sql<{ n: number }>`select count(*)::int as n from jobs where queue = 'test.grouped' and state = 'completed'`.execute(bank.app.context.db);
+    expect(done.rows[0]?.n).toBe(10);
   });
 
   it('runs again a job that a dead process left active, counting the lost attempt', async () => {

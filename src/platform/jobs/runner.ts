@@ -47,7 +47,7 @@ export interface JobRunner extends Jobs, OutboxService {
   readonly queues: readonly string[];
 }
 
-const CONSUMER_OPTIONS: WorkOptions = { concurrency: 4, retryLimit: 8, retryDelaySeconds: 5, retryBackoff: true };
+const CONSUMER_OPTIONS: WorkOptions = { concurrency: 8, retryLimit: 8, retryDelaySeconds: 5, retryBackoff: true };
 const SCHEDULE_OPTIONS: WorkOptions = { concurrency: 1, retryLimit: 3, retryDelaySeconds: 60, retryBackoff: true };
 const RETRY_DELAY_SECONDS_MAX = 3600;
 const STOP_WAIT_MS = 10_000;
@@ -156,6 +156,10 @@ class QueueWorker {
     const free = (pressure === 'idle' ? this.policy.concurrency : 1) - this.running;
     this.deferred = false;
     if (free <= 0) return;
+    // A busy queue takes jobs in groups of at least half its concurrency rather than one as each
+    // ends: every fetch walks the head of the waiting jobs' index, which fills with the entries of
+    // jobs just taken until vacuum removes them, so its cost grows with the backlog drained.
+    if (this.running > 0 && free < Math.ceil(this.policy.concurrency / 2)) return;
     if (pressure === 'pressed' && Date.now() - this.lastFetchMs < BUSY_DEFER_MS_MAX) {
       this.deferred = true;
       return;
