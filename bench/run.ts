@@ -113,7 +113,7 @@ const options = {
   /** Warm-up of each server before its first measured level. */
   warmupS: quick ? 2 : 5,
   pgbenchClients: envList('BENCH_PGBENCH_CLIENTS', quick ? [16] : [8, 16, 32]),
-  connections: envList('BENCH_CONNECTIONS', quick ? [64] : [16, 64, 128, 256]),
+  connections: envList('BENCH_CONNECTIONS', quick ? [64] : [16, 64, 256, 512]),
   pgliteConnections: envList('BENCH_PGLITE_CONNECTIONS', quick ? [16] : [16, 64]),
   accounts: Math.floor(envNumber('BENCH_ACCOUNTS', quick ? 2_000 : 10_000)),
   pgliteAccounts: Math.floor(envNumber('BENCH_PGLITE_ACCOUNTS', 1_000)),
