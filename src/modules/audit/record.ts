@@ -69,7 +69,7 @@ function json(value: unknown): string | null {
 export function auditStatement(events: readonly AuditEvent[]): Statement<void> {
   return parameterized((values) => {
     const column = (pick: (event: AuditEvent) => string | null, type: SqlType) => `unnest(${values.array(events.map(pick), type)})`;
-    // The JSON documents travel as one JSON array of their texts (see Placeholders.texts).
+    // Each column of JSON documents is sent as one JSON array of their texts.
     const documents = (pick: (event: AuditEvent) => string | null) => `json_array_elements_text(${values.texts(events.map(pick))})`;
     return `insert into audit_log (id, actor_id, actor_role, action, target_type, target_id, before, after, ip, user_agent, request_id)
           select id, actor_id, actor_role, action, target_type, target_id, before::jsonb, after::jsonb, ip, user_agent, request_id

@@ -10,7 +10,8 @@
  *
  * A script cannot carry bind parameters (PostgreSQL's simple query protocol), so values are
  * written as literals by the functions below, which accept only typed values and quote text so
- * that no value can end its constant (see quoteText). Statements are built only from these literals and fixed SQL.
+ * that no value can end its constant (see quoteText). Statements are built only from these
+ * literals and fixed SQL.
  *
  * Prepared statements: parsing, analysing and planning the engine's dozen statements cost
  * PostgreSQL about a third of its time per batch when they arrive as fresh text. A statement built

@@ -5,17 +5,11 @@
  * parsed the same policy thousands of times a second.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import helmet, { type HelmetOptions } from 'helmet';
 
 /** Header names (lower case, as Node keeps them) and values, in the order helmet sets them. */
 export type HeaderList = readonly (readonly [string, string])[];
-
-declare module 'fastify' {
-  interface FastifyContextConfig {
-    /** The route's own security headers instead of the API's (a documentation page's policy). */
-    securityHeaders?: HeaderList;
-  }
-}
 
 /** The headers helmet sets for these options (it reads nothing from the request for static options). */
 export function helmetHeaders(options: Readonly<HelmetOptions>): HeaderList {
@@ -36,4 +30,15 @@ export function helmetHeaders(options: Readonly<HelmetOptions>): HeaderList {
   });
   if (!finished) throw new Error('helmet did not set its headers synchronously');
   return [...headers.values()];
+}
+
+/**
+ * An onRequest hook that puts the headers on the answer. The server adds one for every request;
+ * a route with a policy of its own (a documentation page) adds another, whose headers replace them.
+ */
+export function setSecurityHeaders(headers: HeaderList) {
+  return function securityHeaders(_request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
+    for (const [name, value] of headers) reply.raw.setHeader(name, value);
+    done();
+  };
 }

@@ -31,7 +31,7 @@ import { DomainError, validationError } from '../../core/errors.js';
 import { findImpreciseNumber } from './json-numbers.js';
 import { rateLimitHook, type RouteRateLimit } from './rate-limit.js';
 import { registerWebApp } from './web.js';
-import { helmetHeaders, type HeaderList } from './security-headers.js';
+import { helmetHeaders, setSecurityHeaders, type HeaderList } from './security-headers.js';
 import { lazyChildLogger } from './request-logger.js';
 
 export type Api = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, ZodTypeProvider>;
@@ -185,10 +185,7 @@ export async function buildServer(options: ServerOptions): Promise<Api> {
   });
 
   // Helmet and CORS first, so that their headers are on every answer, refusals included.
-  app.addHook('onRequest', (request, reply, done) => {
-    for (const [name, value] of request.routeOptions.config.securityHeaders ?? API_SECURITY_HEADERS) reply.raw.setHeader(name, value);
-    done();
-  });
+  app.addHook('onRequest', setSecurityHeaders(API_SECURITY_HEADERS));
   const corsOrigins = new Set(context.config.CORS_ORIGINS);
   await app.register(fastifyCors, {
     // Only listed origins get CORS headers; any other (or none) gets none, and its preflight a 404.
@@ -265,7 +262,7 @@ export async function buildServer(options: ServerOptions): Promise<Api> {
 
   app.get('/openapi.json', { schema: { hide: true } }, async (_request, reply) => reply.type('application/json').send(app.swagger()));
   const redocBundle = readFileSync(require.resolve('redoc/bundles/redoc.standalone.js'));
-  app.get('/redoc', { schema: { hide: true }, config: { securityHeaders: REDOC_SECURITY_HEADERS } }, async (_request, reply) =>
+  app.get('/redoc', { schema: { hide: true }, onRequest: setSecurityHeaders(REDOC_SECURITY_HEADERS) }, async (_request, reply) =>
     reply.type('text/html; charset=utf-8').send(redocPage()),
   );
   app.get('/redoc/redoc.standalone.js', { schema: { hide: true } }, async (_request, reply) =>
