@@ -2,6 +2,7 @@
  * The shape of a benchmark result (bench/results/*.json) and its Markdown summary.
  */
 import type { ClosedLoopResult } from './closed-loop.js';
+import type { EngineOnlyResult } from './engine-only.js';
 import type { OpenLoopResult } from './open-loop.js';
 import type { SampleSummary } from './support.js';
 
@@ -101,6 +102,8 @@ export interface BenchResults {
     wrk: { requestsPerSecond: number; statuses: Record<string, number>; generatorCpuPercent: number | null; serverCpuPercent: number | null };
     node: ClosedLoopResult & { serverCpuPercent: number | null };
   } | null;
+  /** The transfer engine without HTTP, in one process (bench/engine-only.ts). */
+  engineOnly: EngineOnlyResult | null;
   pglite: (ThroughputPhase & { dataset: Record<string, unknown>; serverLog: ServerLog | null }) | null;
   serverLog: ServerLog | null;
   maxRssMb: { postgres: number | null; pglite: number | null };
@@ -241,6 +244,25 @@ export function renderMarkdown(r: BenchResults): string {
         `| ${Math.round(point.fraction * 100)}% | ${fixed(point.targetRate)} | ${fixed(point.achievedRate, 1)} | ${point.errors} | ${fixed(non2xx(point.statuses))} | ${lat?.p50 ?? '-'} | ${lat?.p90 ?? '-'} | ${lat?.p99 ?? '-'} | ${lat?.p999 ?? '-'} | ${point.sendLagMs.p99} | ${point.server.processCpuPercent ?? '?'}% |`,
       );
     }
+    out.push('');
+  }
+
+  if (r.engineOnly !== null) {
+    const e = r.engineOnly;
+    out.push('## The transfer engine without HTTP (reference)');
+    out.push('');
+    out.push(
+      `bench/engine-only.ts: ${e.concurrency} callers in one process prepare the same uniform transfers as the HTTP phases and submit them to the engine ` +
+        `(ownership, recipient, amount, idempotency key, then locks, limits, funds and every write), with the server stopped. ` +
+        `Nothing is parsed, authenticated or answered over HTTP, so the difference from the uniform phase is what the HTTP layer costs on these cores. ` +
+        `${e.durationS} s after ${e.warmupS} s warm-up.`,
+    );
+    out.push('');
+    out.push('| callers | transfers/s | × pgbench | statuses | process CPU | machine CPU |');
+    out.push('|---:|---:|---:|---|---:|---:|');
+    out.push(
+      `| ${e.concurrency} | ${fixed(e.perSecond, 1)} | ${ratio(e.perSecond, baselineTps)} | ${statusList(e.statuses)} | ${e.processCpuPercent}% | ${e.machineCpuPercent ?? '?'}% |`,
+    );
     out.push('');
   }
 

@@ -7,11 +7,14 @@
  *   3. a hot account (every transfer credits one merchant account), then a drift check;
  *   4. latency at 50% of the best uniform rate with an open-loop generator (bench/open-loop.ts);
  *   5. a check that a Node-based generator would not do as well as wrk (GET /healthz);
- *   6. uniform transfers against `kosh serve` on the embedded PGlite;
+ *   6. the transfer engine without HTTP (bench/engine-only.ts): the same uniform transfers
+ *      submitted in-process, as a reference for what the HTTP layer costs;
+ *   7. uniform transfers against `kosh serve` on the embedded PGlite;
  *
  * and writes bench/results/<timestamp>.json, latest.json and latest.md. It only uses Kosh's HTTP
  * API, its CLI and the library functions createContext, registerUser, openAccount and deposit (to
- * prepare data), so it keeps working while the server's internals change. Absolute numbers never
+ * prepare data), so it keeps working while the server's internals change; the engine-only
+ * reference also calls prepareTransfer and the engine, as the transfer route does. Absolute numbers never
  * fail the run: the exit code is 0 unless something crashed. See bench/README.md for the options.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -31,6 +34,7 @@ import { deposit } from '../src/modules/payments/index.js';
 import { CONFIG_VARIABLES, loadConfig, type Config } from '../src/platform/config.js';
 import { createTestDatabase, findPostgresBinDir, startPostgres, type PostgresServer } from '../test/support/postgres.js';
 import type { ClosedLoopResult } from './closed-loop.js';
+import type { EngineOnlyResult } from './engine-only.js';
 import type { OpenLoopResult } from './open-loop.js';
 import {
   renderMarkdown,
@@ -57,6 +61,7 @@ const RESULTS_DIR = path.join(REPO, 'bench', 'results');
 const WRK_SCRIPT = path.join(REPO, 'bench', 'wrk', 'transfers.lua');
 const OPEN_LOOP = path.join(REPO, 'bench', 'open-loop.ts');
 const CLOSED_LOOP = path.join(REPO, 'bench', 'closed-loop.ts');
+const ENGINE_ONLY = path.join(REPO, 'bench', 'engine-only.ts');
 
 /** A fixed signing secret shared by the data preparation and the server (48 characters). */
 const JWT_SECRET = 'kosh-benchmark-fixed-jwt-signing-secret-'.padEnd(48, '0');
@@ -124,6 +129,7 @@ const options = {
   databaseUrl: process.env.BENCH_DATABASE_URL === '' ? undefined : process.env.BENCH_DATABASE_URL,
   skipPglite: envFlag('BENCH_SKIP_PGLITE'),
   skipGeneratorCheck: envFlag('BENCH_SKIP_GENERATOR_CHECK'),
+  skipEngineOnly: envFlag('BENCH_SKIP_ENGINE_ONLY'),
   keepTmp: envFlag('BENCH_KEEP_TMP'),
 };
 
@@ -827,6 +833,16 @@ function evaluate(r: BenchResults): Target[] {
       pass: p99 === undefined ? null : p99 <= TARGETS.p99Ms,
     },
     {
+      name: 'Transfer engine without HTTP',
+      target: '(reference)',
+      value:
+        r.engineOnly === null
+          ? 'not run'
+          : `${base(r.engineOnly.perSecond)} (${r.engineOnly.concurrency} callers in one process; machine CPU ${r.engineOnly.machineCpuPercent ?? '?'}%)`,
+      pass: null,
+      reference: true,
+    },
+    {
       name: 'PGlite transfers',
       target: `≥ ${TARGETS.pgliteTps} /s`,
       value: pglite === undefined ? 'not run' : `${pglite.toFixed(1)}/s (c=${r.pglite?.best?.connections})`,
@@ -1109,6 +1125,29 @@ async function main(results: BenchResults): Promise<void> {
   await server.stop();
   log(`server log: ${server.log.warnings} warnings, ${server.log.errors} errors, ${server.log.otherLines} other lines`);
 
+  // The engine without HTTP, with the server stopped (so no background work runs meanwhile).
+  if (!options.skipEngineOnly) {
+    const concurrency = results.uniform?.best?.connections ?? Math.max(...options.connections);
+    log(`transfer engine without HTTP: ${concurrency} callers in one process, ${options.durationS} s (after ${options.warmupS} s warm-up)`);
+    const run = await runCommand(
+      process.execPath,
+      [
+        ...NODE_FLAGS,
+        '--import', 'tsx', ENGINE_ONLY,
+        '--data', files.json,
+        '--concurrency', String(concurrency),
+        '--duration', String(options.durationS),
+        '--warmup', String(options.warmupS),
+        '--nonce', `${nonce}-engine`,
+      ],
+      { env: serverEnv({ DATABASE_URL: koshUrl, DATA_DIR: path.join(tmp, 'kosh-pg-data') }), timeoutMs: (options.durationS + options.warmupS + 120) * 1000 },
+    );
+    const line = run.stdout.trim().split('\n').pop();
+    if (run.code !== 0 || line === undefined || !line.startsWith('{')) throw commandFailure('bench/engine-only.ts', run);
+    results.engineOnly = JSON.parse(line) as EngineOnlyResult;
+    log(`  ${results.engineOnly.perSecond}/s (${JSON.stringify(results.engineOnly.statuses)}), process CPU ${results.engineOnly.processCpuPercent}%, machine ${results.engineOnly.machineCpuPercent}%`);
+  }
+
   // 6. Embedded PGlite.
   if (!options.skipPglite) {
     const dataDir = path.join(tmp, 'kosh-pglite-data');
@@ -1180,6 +1219,7 @@ const results: BenchResults = {
   latency: null,
   latencyCurve: null,
   generatorCheck: null,
+  engineOnly: null,
   pglite: null,
   serverLog: null,
   maxRssMb: { postgres: null, pglite: null },

@@ -129,7 +129,7 @@ export function readCpuSeconds(pid: number): number | undefined {
 }
 
 /** Busy and total jiffies of the whole machine, from the first line of /proc/stat. */
-function readMachineTicks(): { busy: number; total: number } | undefined {
+export function readMachineTicks(): { busy: number; total: number } | undefined {
   try {
     const line = readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '';
     const values = line.trim().split(/\s+/).slice(1).map(Number);
