@@ -199,9 +199,7 @@ export async function buildServer(options: ServerOptions): Promise<Api> {
     // API requests count as activity until their response is finished or abandoned.
     if (request.url.startsWith(API_PREFIX)) reply.raw.once('close', context.requestActivity.begin());
     reply.header('x-request-id', request.id);
-    reply.header('x-content-type-options', 'nosniff');
     reply.header('cache-control', 'no-store');
-    reply.header('referrer-policy', 'no-referrer');
   });
   app.addHook('onRequest', authenticationHook(context.tokens, options.sessionIsValid));
   // Rate limits attach to the routes they cover when those are registered, so that other routes
