@@ -28,7 +28,7 @@ export interface EngineOnlyResult {
   readonly concurrency: number;
   readonly durationS: number;
   readonly warmupS: number;
-  /** Answers in the measured window, by HTTP status the route would have sent. */
+  /** Answers in the measured window: the engine's status code, or `refused: <code>` when preparing refused. */
   readonly statuses: Record<string, number>;
   /** Answered 201 per second. */
   readonly perSecond: number;

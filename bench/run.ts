@@ -14,8 +14,9 @@
  * and writes bench/results/<timestamp>.json, latest.json and latest.md. It only uses Kosh's HTTP
  * API, its CLI and the library functions createContext, registerUser, openAccount and deposit (to
  * prepare data), so it keeps working while the server's internals change; the engine-only
- * reference also calls prepareTransfer and the engine, as the transfer route does. Absolute numbers never
- * fail the run: the exit code is 0 unless something crashed. See bench/README.md for the options.
+ * reference also calls prepareTransfer and the engine, as the transfer route does. Absolute
+ * numbers never fail the run: the exit code is 0 unless something crashed. See bench/README.md
+ * for the options.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -732,8 +733,14 @@ async function warmUp(server: KoshServer, dataFile: string, nonce: string, label
   return run;
 }
 
-async function runNodeScript<T>(script: string, args: string[], timeoutMs: number): Promise<T> {
-  const result = await runCommand(process.execPath, ['--import', 'tsx', script, ...args], { timeoutMs });
+/** Runs a TypeScript script with tsx and parses the JSON object on its last line of output. */
+async function runNodeScript<T>(
+  script: string,
+  args: string[],
+  timeoutMs: number,
+  settings: { nodeFlags?: readonly string[]; env?: NodeJS.ProcessEnv } = {},
+): Promise<T> {
+  const result = await runCommand(process.execPath, [...(settings.nodeFlags ?? []), '--import', 'tsx', script, ...args], { timeoutMs, env: settings.env });
   const line = result.stdout.trim().split('\n').pop();
   if (result.code !== 0 || line === undefined || !line.startsWith('{')) throw commandFailure(path.basename(script), result);
   return JSON.parse(line) as T;
@@ -1125,30 +1132,26 @@ async function main(results: BenchResults): Promise<void> {
   await server.stop();
   log(`server log: ${server.log.warnings} warnings, ${server.log.errors} errors, ${server.log.otherLines} other lines`);
 
-  // The engine without HTTP, with the server stopped (so no background work runs meanwhile).
+  // 6. The engine without HTTP, with the server stopped (so no background work runs meanwhile).
   if (!options.skipEngineOnly) {
     const concurrency = results.uniform?.best?.connections ?? Math.max(...options.connections);
     log(`transfer engine without HTTP: ${concurrency} callers in one process, ${options.durationS} s (after ${options.warmupS} s warm-up)`);
-    const run = await runCommand(
-      process.execPath,
+    results.engineOnly = await runNodeScript<EngineOnlyResult>(
+      ENGINE_ONLY,
       [
-        ...NODE_FLAGS,
-        '--import', 'tsx', ENGINE_ONLY,
         '--data', files.json,
         '--concurrency', String(concurrency),
         '--duration', String(options.durationS),
         '--warmup', String(options.warmupS),
         '--nonce', `${nonce}-engine`,
       ],
-      { env: serverEnv({ DATABASE_URL: koshUrl, DATA_DIR: path.join(tmp, 'kosh-pg-data') }), timeoutMs: (options.durationS + options.warmupS + 120) * 1000 },
+      (options.durationS + options.warmupS + 120) * 1000,
+      { nodeFlags: NODE_FLAGS, env: serverEnv({ DATABASE_URL: koshUrl, DATA_DIR: path.join(tmp, 'kosh-pg-data') }) },
     );
-    const line = run.stdout.trim().split('\n').pop();
-    if (run.code !== 0 || line === undefined || !line.startsWith('{')) throw commandFailure('bench/engine-only.ts', run);
-    results.engineOnly = JSON.parse(line) as EngineOnlyResult;
     log(`  ${results.engineOnly.perSecond}/s (${JSON.stringify(results.engineOnly.statuses)}), process CPU ${results.engineOnly.processCpuPercent}%, machine ${results.engineOnly.machineCpuPercent}%`);
   }
 
-  // 6. Embedded PGlite.
+  // 7. Embedded PGlite.
   if (!options.skipPglite) {
     const dataDir = path.join(tmp, 'kosh-pglite-data');
     const config = loadConfig({ DATA_DIR: dataDir, JWT_SECRET, SEED_ON_EMPTY: 'false', LOG_LEVEL: 'warn' });
